@@ -1,0 +1,80 @@
+"""The `segatp` command as a user runs it: help, exit codes, clear errors, real data end to end."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from segatp.test_utils import leandojo_search_output, toy_trajectory, write_json
+
+SUBCOMMANDS = ["segment", "sft", "stats", "demo"]
+
+
+def segatp(*args, cwd=None):
+    """Run the CLI in a subprocess; return (exit code, stdout, stderr)."""
+    exe = shutil.which("segatp")
+    assert exe, "the segatp console script is not installed (pip install -e .)"
+    r = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return r.returncode, r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("sub", [None, *SUBCOMMANDS])
+def test_help(sub):
+    code, out, _ = segatp(*([sub] if sub else []), "--help")
+    assert code == 0 and "usage: segatp" in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["segment", "nope.json", "--out", "x.jsonl"], "nope.json: no such file or folder"),
+    (["segment", "{tmp}/t.json", "--out", "{tmp}/x.jsonl", "--granularity", "proof"], "invalid choice: 'proof'"),
+    (["segment", "{tmp}/t.json"], "the following arguments are required: --out"),
+    (["segment", "{tmp}/t.json", "--out", "{tmp}/x.jsonl", "--min-len", "0"], "min_len must be at least 1"),
+    (["sft", "{tmp}/t.json", "--out-dir", "{tmp}/o", "--prompt-format", "gpt"], "invalid choice: 'gpt'"),
+    (["sft", "{tmp}/t.json", "--out-dir", "{tmp}/o", "--minif2f", "{tmp}/missing.jsonl"], "missing.jsonl"),
+    (["stats", "{tmp}/bad.json", "--figure", "{tmp}/f.png"], "bad.json, record results[0].attempt_results[0]: empty trace"),
+    ([], "the following arguments are required: COMMAND"),
+])
+def test_bad_arguments_exit_2_without_traceback(tmp_path, args, message):
+    write_json(tmp_path / "t.json", leandojo_search_output([toy_trajectory([1, 0])]))
+    write_json(tmp_path / "bad.json", {"results": [{"attempt_results": [{"theorem": "t", "success": True, "trace": []}]}]})
+    code, out, err = segatp(*[a.format(tmp=tmp_path) for a in args])
+    assert code == 2, (out, err)
+    assert message in err and "Traceback" not in err, err
+
+
+def test_segment_and_stats_on_real_data(shared, tmp_path):
+    code, out, err = segatp("segment", shared / "trajectories", "--granularity", "step", "--out", tmp_path / "s.jsonl")
+    assert code == 0, err
+    rows = [json.loads(l) for l in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert len(rows) == 534
+    assert set(rows[0]) >= {"theorem", "state", "tactics", "goals_before", "goals_after", "source"}
+    code, out, err = segatp("segment", shared / "trajectories", "--out", tmp_path / "g.jsonl")
+    seg = [json.loads(l) for l in (tmp_path / "g.jsonl").read_text().splitlines()]
+    assert code == 0 and sum(len(r["tactics"]) for r in seg) == 534 and len(seg) < 534
+    code, out, err = segatp("stats", shared / "trajectories", shared / "leandojo-benchmark-4", "--json",
+                            "--figure", tmp_path / "f.png")
+    assert code == 0, err
+    stats = json.loads(out.splitlines()[0])
+    assert stats["examples"]["step"] == 534 + 513 and stats["examples"]["whole"] == 354 + 122
+    assert (tmp_path / "f.png").stat().st_size > 10_000
+
+
+def test_sft_decontaminates_real_minif2f_proofs(shared, tmp_path):
+    code, out, err = segatp("sft", shared / "trajectories", "--out-dir", tmp_path / "a", "--json")
+    assert code == 0, err
+    rep = json.loads(out)
+    assert rep["examples"] == 0 and rep["decontamination"]["dropped_theorems"] > 100
+    code, out, err = segatp("sft", shared / "leandojo-benchmark-4", "--out-dir", tmp_path / "b", "--json",
+                            "--prompt-format", "internlm-stepprover", "--granularity", "segment")
+    rep = json.loads(out)
+    assert code == 0 and rep["train"] + rep["valid"] > 100 and rep["decontamination"]["dropped_theorems"] == 0
+    first = json.loads((tmp_path / "b" / "train.jsonl").read_text().splitlines()[0])
+    assert first["prompt"].startswith("<|im_start|>user") and first["completion"].endswith("<|im_end|>")
+
+
+def test_demo_writes_datasets_and_figures(tmp_path):
+    code, out, err = segatp("demo", "--out", tmp_path / "run", "--figures", tmp_path / "fig")
+    assert code == 0, err
+    for f in ["run/examples_step.jsonl", "run/examples_segment.jsonl", "run/examples_whole.jsonl",
+              "run/sft_segment/train.jsonl", "fig/demo_stats.png", "fig/demo_goal_curve.png"]:
+        assert (tmp_path / f).exists(), f
