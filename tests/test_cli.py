@@ -78,3 +78,73 @@ def test_demo_writes_datasets_and_figures(tmp_path):
     for f in ["run/examples_step.jsonl", "run/examples_segment.jsonl", "run/examples_whole.jsonl",
               "run/sft_segment/train.jsonl", "fig/demo_stats.png", "fig/demo_goal_curve.png"]:
         assert (tmp_path / f).exists(), f
+
+
+GOOD = """import Mathlib
+open Real
+
+theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p := by
+  obtain ⟨hp, hq⟩ := h
+  constructor
+  · exact hq
+  · exact hp
+
+example (x y : ℝ) (h₀ : x + y = 10) (h₁ : x - y = 2) : x = 6 ∧ y = 4 := by
+  constructor <;> linarith
+"""
+BAD = GOOD + """
+theorem wrong (x : ℝ) (h : x > 0) : x > 1 := by
+  linarith
+
+theorem cheat (x : ℕ) : x = x + 1 := by
+  sorry
+"""
+
+
+def test_check_minilean_exit_codes_and_json(tmp_path):
+    (tmp_path / "good.lean").write_text(GOOD)
+    (tmp_path / "bad.lean").write_text(BAD)
+    code, out, err = segatp("check", tmp_path / "good.lean", "--env", "minilean")
+    assert code == 0, (out, err)
+    assert out.count(": proved") == 2
+    code, out, err = segatp("check", tmp_path / "bad.lean", "--json")
+    rows = [json.loads(l) for l in out.splitlines()]
+    assert code == 1
+    assert [(r["name"], r["verdict"]) for r in rows] == [("and_swap", "proved"), ("example", "proved"),
+                                                         ("wrong", "failed"), ("cheat", "failed")]
+    assert set(rows[0]) >= {"name", "verdict", "message", "steps"}
+    code, out, err = segatp("check", tmp_path / "missing.lean")
+    assert code == 2 and "missing.lean" in err and "Traceback" not in err
+
+
+def test_check_lean_repl_without_lean_says_what_is_missing(tmp_path, monkeypatch):
+    (tmp_path / "good.lean").write_text(GOOD)
+    monkeypatch.delenv("SEGATP_LEAN_PROJECT", raising=False)
+    monkeypatch.delenv("SEGATP_REPL_CMD", raising=False)
+    code, out, err = segatp("check", tmp_path / "good.lean", "--env", "lean-repl")
+    assert code == 2 and "Traceback" not in err
+    assert "elan" in err and "--project" in err
+
+
+def test_trace_whole_proof_dataset_with_minilean_and_resume(tmp_path):
+    rows = [{"uuid": "a", "formal_proof": "theorem n1 (x y : ℝ) (h₀ : x + y = 10) (h₁ : x - y = 2) : x = 6 ∧ y = 4 := by\n"
+                                          "  constructor\n  · linarith\n  · linarith"},
+            {"uuid": "b", "formal_proof": "theorem n2 (x : ℝ) (h : x > 0) : x > 1 := by\n  linarith"}]
+    write_json(tmp_path / "numina.jsonl", rows, lines=True)
+    code, out, err = segatp("trace", tmp_path / "numina.jsonl", "--out", tmp_path / "t.jsonl")
+    assert code == 0, err
+    from segatp.trajectory import iter_trajectories
+    trajs = list(iter_trajectories(tmp_path / "t.jsonl"))
+    assert [t.theorem for t in trajs] == ["n1"] and [s.tactic for s in trajs[0].steps] == ["constructor", "linarith", "linarith"]
+    assert trajs[0].goal_counts == ((1, 2), (2, 1), (1, 0))
+    failed = [json.loads(l) for l in (tmp_path / "t.failed.jsonl").read_text().splitlines()]
+    assert [f["theorem"] for f in failed] == ["n2"] and "linarith failed" in failed[0]["message"]
+    code, out, err = segatp("trace", tmp_path / "numina.jsonl", "--out", tmp_path / "t.jsonl")
+    assert code == 0 and "0 traced" in out and "2 done before" in out
+
+
+def test_trace_real_dsp_proofs(shared, tmp_path):
+    code, out, err = segatp("trace", shared / "proofs" / "dsp-plus-minif2f-test", "--out", tmp_path / "dsp.jsonl")
+    assert code == 0, err
+    from segatp.trajectory import iter_trajectories
+    assert len(list(iter_trajectories(tmp_path / "dsp.jsonl"))) > 30
