@@ -154,4 +154,8 @@ theorem trichotomy_demo (a b : ℤ) (h : a ≠ b) : a < b ∨ b < a := by
 theorem interval_demo (n : ℕ) (h₀ : 2 ≤ n) (h₁ : n < 5) (h₂ : n % 3 = 0) : n = 3 := by
   interval_cases n <;> simp_all
 
+theorem nested_patterns (p q r s : Prop) (h : (p ∧ q) ∧ (r ∧ s)) : s ∧ p ∧ q := by
+  obtain ⟨⟨a, b⟩, ⟨-, d⟩⟩ := h
+  exact ⟨d, a, b⟩
+
 end Good
