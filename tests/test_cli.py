@@ -7,7 +7,7 @@ import pytest
 
 from segatp.test_utils import leandojo_search_output, toy_trajectory, write_json
 
-SUBCOMMANDS = ["segment", "sft", "stats", "demo"]
+SUBCOMMANDS = ["segment", "sft", "stats", "check", "trace", "corpus", "train", "demo"]
 
 
 def segatp(*args, cwd=None):
@@ -25,7 +25,7 @@ def test_help(sub):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["segment", "nope.json", "--out", "x.jsonl"], "nope.json: no such file or folder"),
+    (["segment", "{tmp}/nope.json", "--out", "{tmp}/x.jsonl"], "nope.json: no such file or folder"),
     (["segment", "{tmp}/t.json", "--out", "{tmp}/x.jsonl", "--granularity", "proof"], "invalid choice: 'proof'"),
     (["segment", "{tmp}/t.json"], "the following arguments are required: --out"),
     (["segment", "{tmp}/t.json", "--out", "{tmp}/x.jsonl", "--min-len", "0"], "min_len must be at least 1"),
@@ -39,6 +39,7 @@ def test_bad_arguments_exit_2_without_traceback(tmp_path, args, message):
     write_json(tmp_path / "bad.json", {"results": [{"attempt_results": [{"theorem": "t", "success": True, "trace": []}]}]})
     code, out, err = segatp(*[a.format(tmp=tmp_path) for a in args])
     assert code == 2, (out, err)
+    assert not (tmp_path / "x.jsonl").exists()  # nothing is written when the input is bad
     assert message in err and "Traceback" not in err, err
 
 

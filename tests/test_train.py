@@ -1,0 +1,167 @@
+"""Training: completion-only loss, exact resume, configs, the CLI entry, reload of a trained model by every backend."""
+import argparse
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from segatp.core import PACKAGE_ROOT, SegatpError
+from segatp.lm import CompletionServer, HFBackend, OpenAIBackend, TinyLlama
+from segatp.policy import GenConfig, LMPolicy, Query
+from segatp.sft_data import build_sft_dataset
+from segatp.train import (IGNORE, LoraSpec, TrainConfig, add_train_arguments, collate, encode, load_config, read_metrics,
+                          read_sft, run_train, train, train_tokenizer)
+from segatp.trajectory import iter_trajectories
+
+ROOT = PACKAGE_ROOT.parent
+SMALL = TinyLlama(vocab_size=400, hidden_size=64, layers=2, heads=2, intermediate_size=128, max_len=512)
+
+
+@pytest.fixture(scope="module")
+def sft(tmp_path_factory):
+    """60 trajectories of the minilean corpus as a segment-level SFT dataset."""
+    tmp = tmp_path_factory.mktemp("sft")
+    few = tmp / "few.jsonl"
+    few.write_text("".join((ROOT / "data" / "corpus" / "trajectories_train.jsonl").read_text().splitlines(keepends=True)[:60]))
+    build_sft_dataset(iter_trajectories([few]), tmp / "segment", "segment", "bfs-prover", valid_frac=0.3)
+    return tmp / "segment"
+
+
+def small_cfg(sft, out, **kw):
+    base = dict(data=str(sft), granularity="segment", scratch=SMALL, out=str(out), batch_size=4, lr=3e-3, warmup=2,
+                log_every=1, eval_every=0, save_every=0)
+    return TrainConfig(**(base | kw))
+
+
+def test_loss_is_on_completion_tokens_only(sft):
+    """The model's loss equals cross-entropy over the completion (and EOS) positions alone."""
+    recs, _ = read_sft(sft)
+    tok = train_tokenizer([r["prompt"] + r["completion"] for r in recs], 400)
+    model = SMALL.build(tok, seed=0)
+    batch = collate([encode(tok, r, 512) for r in recs[:4]], tok.pad_token_id)
+    for ids, labels, r in zip(batch["input_ids"], batch["labels"], recs[:4]):
+        n_prompt, n_completion = len(tok(r["prompt"]).input_ids), len(tok(r["completion"], add_special_tokens=False).input_ids) + 1
+        assert (labels[:n_prompt] == IGNORE).all() and (labels[n_prompt:n_prompt + n_completion] == ids[n_prompt:n_prompt + n_completion]).all()
+        assert (labels[n_prompt + n_completion:] == IGNORE).all()
+    with torch.no_grad():
+        out = model(**batch)
+        logits = out.logits[:, :-1]
+        target = batch["labels"][:, 1:]
+        keep = target != IGNORE
+        manual = torch.nn.functional.cross_entropy(logits[keep], target[keep])
+        # changing prompt tokens' labels to anything else must not matter: they are masked
+        assert torch.allclose(out.loss, manual, atol=1e-5)
+        assert keep.sum() == sum(len(tok(r["completion"], add_special_tokens=False).input_ids) + 1 for r in recs[:4])
+
+
+def test_resume_gives_the_uninterrupted_result(sft, tmp_path):
+    """Interrupted after step 3 of 6 and resumed: the same weights and the same losses as one run of 6 steps."""
+    whole = train(small_cfg(sft, tmp_path / "whole", steps=6), progress=False)
+    cfg = small_cfg(sft, tmp_path / "cut", steps=6, save_every=3)
+    train(cfg, progress=False)
+    run = Path(cfg.out)  # simulate a crash after the step-3 checkpoint: lose everything written later
+    shutil.rmtree(run / "checkpoints" / "step-0000006")
+    shutil.rmtree(run / "model")
+    resumed = train(cfg, resume=True, progress=False)
+    wa, wb = load_file(whole.model_dir / "model.safetensors"), load_file(resumed.model_dir / "model.safetensors")
+    assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
+    la = [m["loss"] for m in read_metrics(whole.run) if "loss" in m]
+    lb = [m["loss"] for m in read_metrics(resumed.run) if "loss" in m]
+    assert la == lb and len(la) == 6
+
+
+def test_lora_trains_and_saves_a_merged_model(sft, tmp_path):
+    base = train(small_cfg(sft, tmp_path / "base", steps=2), progress=False).model_dir
+    cfg = replace(small_cfg(sft, tmp_path / "lora", steps=4), model=str(base), lr=1e-2, lora=LoraSpec(r=4, alpha=8))
+    res = train(cfg, progress=False)
+    assert (res.run / "adapter" / "adapter_config.json").exists()
+    merged, before = load_file(res.model_dir / "model.safetensors"), load_file(base / "model.safetensors")
+    assert not any("lora" in k for k in merged) and merged.keys() == before.keys()
+    assert any(not torch.equal(merged[k], before[k]) for k in merged)
+    HFBackend(res.model_dir, device="cpu").complete(["⊢ True:::"], 1, GenConfig(max_new_tokens=4, seed=0))
+
+
+def test_trained_model_reloads_through_hf_and_openai(sft, tmp_path):
+    res = train(small_cfg(sft, tmp_path / "run", steps=20, log_every=5), progress=False)
+    assert res.last_loss < res.first_loss
+    for f in ("config.yaml", "versions.json", "data.json", "metrics.jsonl", "loss.png"): assert (res.run / f).exists()
+    recs, _ = read_sft(sft)
+    queries = [Query(r["state"]) for r in recs[:3]]
+    hf = HFBackend(res.model_dir, device="cpu")
+    gen = GenConfig(max_new_tokens=16, seed=0)
+    direct = LMPolicy(hf, "bfs-prover", gen).propose(queries, 3)
+    with CompletionServer(hf, "tiny") as srv:
+        served = LMPolicy(OpenAIBackend(srv.url, "tiny"), "bfs-prover", gen).propose(queries, 3)
+    assert [[c.tactics for c in cs] for cs in served] == [[c.tactics for c in cs] for cs in direct]
+
+
+def test_configs_parse():
+    for f in sorted((ROOT / "configs").glob("*.yaml")):
+        cfg = load_config(f)
+        if "7b" in f.name and f.name != "qwen2.5-math-7b.yaml":
+            assert cfg.granularity in f.name and cfg.model.startswith("Qwen/") and cfg.dtype == "bf16"
+    assert load_config(ROOT / "configs" / "tiny-cpu.yaml") == TrainConfig()
+
+
+def test_cli_entry(sft, tmp_path, capsys):
+    p = argparse.ArgumentParser()
+    add_train_arguments(p)
+    args = ["--data", str(sft), "--granularity", "segment", "--out", str(tmp_path / "r"), "--steps", "2", "--no-progress",
+            "--set", "scratch.hidden_size=32", "--set", "scratch.heads=1", "--set", "scratch.layers=1"]
+    assert run_train(p.parse_args(args)) == 0
+    assert "trained 2 steps" in capsys.readouterr().out
+    with pytest.raises(SegatpError, match="--resume"): run_train(p.parse_args(args))
+    with pytest.raises(SegatpError, match="already trained to step 2"): run_train(p.parse_args(args + ["--resume"]))
+    with pytest.raises(SegatpError, match="not step"): run_train(p.parse_args(args[:2] + ["--granularity", "step"]))
+    with pytest.raises(SegatpError, match="KEY=VALUE"): run_train(p.parse_args(args + ["--set", "lr"]))
+    with pytest.raises(SegatpError, match="no config file"): run_train(p.parse_args(["nope.yaml"]))
+
+
+@pytest.mark.slow
+def test_tiny_cpu_default_learns_corpus_segments(tmp_path):
+    """The CPU default config on the minilean corpus's segments (a few minutes): the loss falls; the model proposes tactics."""
+    data = tmp_path / "sft"
+    build_sft_dataset(iter_trajectories([ROOT / "data" / "corpus" / "trajectories_train.jsonl"]), data, "segment", "bfs-prover")
+    res = train(replace(load_config(ROOT / "configs" / "tiny-cpu.yaml"), data=str(data), out=str(tmp_path / "run")), progress=False)
+    assert res.last_loss < 0.25 * res.first_loss and res.valid_loss < 1.0
+    recs, valid = read_sft(data)
+    out = LMPolicy(HFBackend(res.model_dir, device="cpu"), "bfs-prover", GenConfig(max_new_tokens=48, seed=0)).propose(
+        [Query(r["state"]) for r in valid[:8]], 8)
+    assert sum(any(c.tactics == tuple(r["tactics"]) for c in cs) for r, cs in zip(valid[:8], out)) >= 2
+
+
+def test_papermill_train_experiment(tmp_path):
+    """The experiment notebook runs in batch with parameters, as its header shows."""
+    import papermill as pm
+    nb = ROOT / "nbs" / "experiments" / "train.ipynb"
+    params = {"name": "t", "granularity": "whole", "max_trajectories": 60, "steps": 4,
+              "output_dir": str(tmp_path / "runs"), "figures_dir": str(tmp_path / "fig")}
+    pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
+                        progress_bar=False, cwd=str(nb.parent))
+    run = tmp_path / "runs" / "train_t_whole" / "run"
+    assert (run / "model" / "config.json").exists() and (tmp_path / "fig" / "train_t_whole.png").exists()
+    assert {r["granularity"] for r in read_sft(tmp_path / "runs" / "train_t_whole" / "sft")[0]} == {"whole"}
+
+
+def test_two_processes_match_one(sft, tmp_path):
+    """DDP on CPU (torchrun, gloo): 2 processes × grad_accum 1 give the losses of 1 process × grad_accum 2."""
+    import subprocess
+    import sys
+    script = tmp_path / "train_cli.py"
+    script.write_text("import argparse, sys\nfrom segatp.train import add_train_arguments, run_train\n"
+                      "p = argparse.ArgumentParser(); add_train_arguments(p); sys.exit(run_train(p.parse_args()))\n")
+    common = ["--data", str(sft), "--steps", "3", "--no-progress", "--set", "batch_size=2", "--set", "log_every=1",
+              "--set", "scratch.layers=1", "--set", "scratch.hidden_size=32", "--set", "scratch.heads=1"]
+    ddp = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(script), "--out", str(tmp_path / "ddp")]
+    one = [sys.executable, str(script), "--out", str(tmp_path / "one"), "--set", "grad_accum=2"]
+    for cmd in (ddp, one):
+        r = subprocess.run(cmd + common, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert r.stdout.count("trained 3 steps") == 1
+    assert json.loads((tmp_path / "ddp" / "versions.json").read_text())["processes"] == 2
+    la, lb = ([m["loss"] for m in read_metrics(tmp_path / d) if "loss" in m] for d in ("ddp", "one"))
+    assert len(la) == 3 and all(abs(a - b) < 1e-4 for a, b in zip(la, lb))
