@@ -15,8 +15,8 @@ from ..core import SegatpError
 __all__ = ['NUM_TYPES', 'TYPE_NAMES', 'TRUE', 'FALSE', 'RELS', 'CONNECTIVES', 'ARITH', 'PREC', 'RIGHT_ASSOC', 'NONASSOC',
            'MAX_PREC', 'MAX_BITS', 'SYMBOLS', 'ASCII', 'KEYWORDS', 'INFIX', 'ORDER', 'MiniLeanError', 'FnTy', 'Var',
            'Num', 'Op', 'Bind', 'free_vars', 'pp', 'pp_type', 'subst', 'rename_var', 'eval_closed', 'eval_value',
-           'normalize', 'defeq', 'mentions', 'Token', 'strip_comments', 'tokenize', 'Parser', 'elab_type', 'pp_syntax',
-           'elab_term', 'mentions_syntax', 'elab_prop', 'parse_prop']
+           'normalize', 'defeq', 'subterms', 'replace_subterm', 'mentions', 'Token', 'strip_comments', 'tokenize',
+           'Parser', 'elab_type', 'pp_syntax', 'elab_term', 'mentions_syntax', 'elab_prop', 'parse_prop']
 
 # %% ../../nbs/04_minilean.syntax.ipynb #798d1f50
 class MiniLeanError(SegatpError):
@@ -280,6 +280,21 @@ def normalize(e, depth: int = 0):
 def defeq(a, b) -> bool:
     """Whether two propositions are equal up to reducible unfolding and bound names."""
     return a == b or normalize(a) == normalize(b)
+
+
+def subterms(e) -> list:
+    """`e` and all its subterms, in pre-order."""
+    out = [e]
+    for a in (e.args if isinstance(e, Op) else (e.body,) if isinstance(e, Bind) else ()): out += subterms(a)
+    return out
+
+
+def replace_subterm(e, old, new):
+    """Replace every occurrence of `old` in `e` by `new`, not under a binder that captures a variable of either."""
+    if e == old: return new
+    if isinstance(e, Op): return Op(e.op, tuple(replace_subterm(a, old, new) for a in e.args), e.ty)
+    if isinstance(e, Bind) and e.name not in free_vars(old) | free_vars(new): return Bind(e.q, e.name, e.vty, replace_subterm(e.body, old, new))
+    return e
 
 
 def mentions(e, name: str) -> bool:
