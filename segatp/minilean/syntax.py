@@ -16,7 +16,8 @@ __all__ = ['NUM_TYPES', 'TYPE_NAMES', 'TRUE', 'FALSE', 'RELS', 'CONNECTIVES', 'A
            'MAX_PREC', 'MAX_BITS', 'SYMBOLS', 'ASCII', 'KEYWORDS', 'INFIX', 'ORDER', 'MiniLeanError', 'FnTy', 'Var',
            'Num', 'Op', 'Bind', 'free_vars', 'pp', 'pp_type', 'subst', 'rename_var', 'eval_closed', 'eval_value',
            'normalize', 'defeq', 'subterms', 'replace_subterm', 'mentions', 'Token', 'strip_comments', 'tokenize',
-           'Parser', 'elab_type', 'pp_syntax', 'elab_term', 'mentions_syntax', 'elab_prop', 'parse_prop']
+           'Parser', 'elab_type', 'is_type_syntax', 'pp_syntax', 'elab_term', 'mentions_syntax', 'infer_binder_type',
+           'elab_prop', 'elab_binder', 'parse_prop']
 
 # %% ../../nbs/04_minilean.syntax.ipynb #798d1f50
 class MiniLeanError(SegatpError):
@@ -509,23 +510,31 @@ class Parser:
             pred = (op, self.term(51))
         self.expect(",")
         body = self.term()
-        if pred is not None:
-            body = Op("∧" if q == "∃" else "→", (Op(pred[0], (Var(group[-1][0]), pred[1])), body))
-        for name, ty in reversed(group): body = Bind(q, name, ty, body, None)
+        for name, ty in reversed(group):  # `∃ x y > 0, P` is `∃ x > 0, ∃ y > 0, P`: the bound applies to every name
+            if pred is not None: body = Op("∧" if q == "∃" else "→", (Op(pred[0], (Var(name), pred[1])), body))
+            body = Bind(q, name, ty, body, None)
         return body
 
 # %% ../../nbs/04_minilean.syntax.ipynb #d4b68993
 ORDER = {t: i for i, t in enumerate(NUM_TYPES)}
 
 
-def elab_type(s):
-    """The type denoted by syntax `s` (a base type or a function type)."""
-    if isinstance(s, Var) and s.name in TYPE_NAMES: return TYPE_NAMES[s.name]
+def elab_type(s, ctx: dict | None = None):
+    """The type denoted by syntax `s` (a base type or a function type); a local of `ctx` shadows `Nat`, `Real`, …."""
+    if isinstance(s, Var) and s.name in TYPE_NAMES:
+        if ctx and s.name in ctx: raise MiniLeanError(f"type expected, got ({s.name} : {ctx[s.name]})")
+        return TYPE_NAMES[s.name]
     if isinstance(s, Op) and s.op == "→":
-        dom, res = elab_type(s.args[0]), elab_type(s.args[1])
+        dom, res = elab_type(s.args[0], ctx), elab_type(s.args[1], ctx)
         if isinstance(dom, FnTy) or dom == "Prop": raise MiniLeanError(f"type {pp_syntax(s)} is outside the minilean fragment")
         return FnTy((dom, *res.dom), res.res) if isinstance(res, FnTy) else FnTy((dom,), res)
     raise MiniLeanError(f"unknown type '{pp_syntax(s)}' (the fragment has Prop, ℕ, ℤ, ℚ, ℝ and functions between them)")
+
+
+def is_type_syntax(s, ctx: dict) -> bool:
+    """Whether a binder's syntax denotes a type rather than a proposition (a local name is never a type)."""
+    if isinstance(s, Var): return s.name in TYPE_NAMES and s.name not in ctx
+    return isinstance(s, Op) and s.op == "→" and all(is_type_syntax(a, ctx) for a in s.args)
 
 
 def pp_syntax(s) -> str:
@@ -543,7 +552,7 @@ def pp_syntax(s) -> str:
     if isinstance(s, Bind): return f"{s.q} {s.name}, {pp_syntax(s.body)}"
     return pp(s)
 
-
+# %% ../../nbs/04_minilean.syntax.ipynb #26805b87
 def _leaf_type(s, ctx: dict):
     """The type a leaf of an arithmetic tree brings to it, or None for numerals and casts."""
     if isinstance(s, Num) or (isinstance(s, Op) and s.op == "cast"): return None
@@ -553,7 +562,7 @@ def _leaf_type(s, ctx: dict):
         if t is None: return None
         if t not in NUM_TYPES: raise MiniLeanError(f"'{s.name}' has type {t}, a number is expected here")
         return t
-    if isinstance(s, Op) and s.op == "ascr": return elab_type(s.args[1])
+    if isinstance(s, Op) and s.op == "ascr": return elab_type(s.args[1], ctx)
     if isinstance(s, Op) and s.op == "app":
         f = s.args[0]
         if isinstance(f, Var) and f.name not in ctx: raise MiniLeanError(f"unknown identifier '{f.name}'")
@@ -587,10 +596,10 @@ def _build(s, ctx: dict, t: str):
         if t == "ℕ": raise MiniLeanError(f"failed to synthesize {'Neg' if op == 'neg' else 'Lattice/Neg'} ℕ (in '{pp_syntax(s)}')")
         return Op(op, (_build(a[0], ctx, t),), t)
     if op == "^": return Op("^", (_build(a[0], ctx, t), elab_term(a[1], ctx, "ℕ")), t)
-    if op == "ascr": return _coerce(elab_term(a[0], ctx, elab_type(a[1])), t)
-    if op == "cast":
-        inner = elab_term(a[0], ctx, None)
-        return _coerce(inner, t)
+    if op == "ascr": return _coerce(elab_term(a[0], ctx, elab_type(a[1], ctx)), t)
+    if op == "cast":  # `↑e`: e's own type when its leaves fix one, else unification makes it the expected type
+        inner = a[0]
+        return _coerce(elab_term(inner, ctx, None), t) if _leaf_type(inner, ctx) is not None else elab_term(inner, ctx, t)
     if op == "app": return _coerce(_elab_app(s, ctx), t)
     raise MiniLeanError(f"expected a number, found '{pp_syntax(s)}'")
 
@@ -615,36 +624,7 @@ def elab_term(s, ctx: dict, expected: str | None = None):
         t = expected
     return _build(s, ctx, t)
 
-
-def _infer_binder(name: str, s, ctx: dict):
-    """The type of an untyped binder `name` from its uses in `s`: function arguments first, then comparisons."""
-    c = {**ctx, name: None}
-
-    def children(s):
-        if isinstance(s, Op): return [a for a in s.args if not isinstance(a, str)]
-        return [s.body] if isinstance(s, Bind) and s.name != name else []
-
-    def from_args(s):
-        if isinstance(s, Op) and s.op == "app" and isinstance(s.args[0], Var) and isinstance(ctx.get(s.args[0].name), FnTy):
-            for a, d in zip(s.args[1:], ctx[s.args[0].name].dom):
-                if mentions_syntax(a, name): return d
-        return next((t for t in map(from_args, children(s)) if t), None)
-
-    def from_rels(s):
-        if isinstance(s, Op) and s.op in RELS and mentions_syntax(s, name):
-            try:
-                t = max([t for t in (_leaf_type(a, c) for a in s.args) if t], key=ORDER.get, default=None)
-            except MiniLeanError:
-                t = None
-            if t: return t
-        return next((t for t in map(from_rels, children(s)) if t), None)
-
-    t = from_args(s) or from_rels(s)
-    if t: return t
-    if mentions_syntax(s, name): return "ℕ"
-    raise MiniLeanError(f"cannot infer the type of '{name}'; write it as '({name} : T)'")
-
-
+# %% ../../nbs/04_minilean.syntax.ipynb #55f44022
 def mentions_syntax(s, name: str) -> bool:
     """Whether `name` occurs in untyped syntax."""
     if isinstance(s, Var): return s.name == name
@@ -653,10 +633,68 @@ def mentions_syntax(s, name: str) -> bool:
     return False
 
 
+_TREE = (*ARITH, "neg", "abs")
+
+
+def _collect(e, leaves: list, subs: list, ctx: dict) -> None:
+    """Split the arithmetic tree `e` into its leaves and the trees nested in them, with their expected types."""
+    if isinstance(e, Op) and e.op in _TREE:
+        for a in e.args: _collect(a, leaves, subs, ctx)
+    elif isinstance(e, Op) and e.op == "^":
+        _collect(e.args[0], leaves, subs, ctx)
+        subs.append((e.args[1], "ℕ"))
+    else:
+        leaves.append(e)
+        if isinstance(e, Op) and e.op == "app" and isinstance(e.args[0], Var) and isinstance(ctx.get(e.args[0].name), FnTy):
+            subs += list(zip(e.args[1:], ctx[e.args[0].name].dom))
+        elif isinstance(e, Op) and e.op == "ascr": subs.append((e.args[0], e.args[1]))
+        elif isinstance(e, Op) and e.op == "cast": subs.append((e.args[0], "cast"))
+
+
+def _trees(s, name: str, ctx: dict, expected=None):
+    """Every arithmetic tree of `s` where `name` is free, as (leaves, expected type or None)."""
+    if isinstance(s, Bind):
+        if s.name != name: yield from _trees(s.body, name, ctx)
+        return
+    if not isinstance(s, Op):
+        if expected is not None: yield [s], expected  # a lone leaf in an argument or exponent position
+        return
+    if s.op in RELS or s.op in _TREE or s.op in ("^", "app", "ascr", "cast") or expected is not None:
+        leaves, subs = [], []
+        for r in (s.args if s.op in RELS else (s,)): _collect(r, leaves, subs, ctx)
+        yield leaves, expected
+        for x, t in subs: yield from _trees(x, name, ctx, t)
+        return
+    for a in s.args:
+        if not isinstance(a, str): yield from _trees(a, name, ctx)
+
+
+def infer_binder_type(name: str,  # the untyped binder
+                      body,  # the syntax it scopes over
+                      ctx: dict):  # the types of the names in scope
+    """The type Lean's unifier gives an untyped binder: the one type its uses agree on, else ℕ by numeral defaulting."""
+    c = {**ctx, name: None}
+    found, numeric = set(), False
+    for leaves, expected in _trees(body, name, c):
+        if Var(name) not in leaves: continue
+        if expected == "cast": raise MiniLeanError(f"cannot infer the type of '{name}' under a cast; write it as '({name} : T)'")
+        numeric |= any(isinstance(x, Num) for x in leaves)  # only a numeral's `OfNat` default makes it ℕ
+        known = {elab_type(expected, c) if not isinstance(expected, str) else expected} if expected is not None else set()
+        for x in leaves:
+            if isinstance(x, Var) and (x.name not in c or c[x.name] is None): continue  # binders still untyped
+            t = _leaf_type(x, c)
+            if t is not None: known.add(t)
+        found |= known
+    if len(found) > 1: raise MiniLeanError(f"cannot infer the type of '{name}' (its uses ask for {' and '.join(sorted(found, key=str))}); write it as '({name} : T)'")
+    if found: return found.pop()
+    if numeric: return "ℕ"
+    raise MiniLeanError(f"failed to infer binder type of '{name}'; write it as '({name} : T)'")
+
+# %% ../../nbs/04_minilean.syntax.ipynb #eafda4a1
 def elab_prop(s, ctx: dict):
     """Type syntax `s` as a proposition in context `ctx`."""
     if isinstance(s, Bind):
-        ty = elab_type(s.vty) if s.vty is not None else _infer_binder(s.name, s.body, ctx)
+        ty = elab_type(s.vty, ctx) if s.vty is not None else infer_binder_type(s.name, s.body, ctx)
         if isinstance(ty, FnTy) or ty == "Prop": raise MiniLeanError(f"quantifying over {ty} is outside the minilean fragment")
         return Bind(s.q, s.name, ty, elab_prop(s.body, {**ctx, s.name: ty}))
     if isinstance(s, Var):
@@ -677,8 +715,13 @@ def elab_prop(s, ctx: dict):
         e = _elab_app(s, ctx)
         if e.ty != "Prop": raise MiniLeanError(f"a proposition is expected, found '{pp(e)}' of type {e.ty}")
         return e
-    if op == "ascr" and elab_type(a[1]) == "Prop": return elab_prop(a[0], ctx)
+    if op == "ascr" and elab_type(a[1], ctx) == "Prop": return elab_prop(a[0], ctx)
     raise MiniLeanError(f"a proposition is expected, found '{pp_syntax(s)}'")
+
+
+def elab_binder(s, ctx: dict):
+    """A declaration binder's type: a type when its syntax denotes one in `ctx`, else a proposition."""
+    return elab_type(s, ctx) if is_type_syntax(s, ctx) else elab_prop(s, ctx)
 
 
 def parse_prop(text: str, ctx: dict):

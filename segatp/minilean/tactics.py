@@ -8,83 +8,20 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from .decide import _DecisionTactics
-from .goals import (DECIDERS, RECOVERABLE, Elab, Hyp, MGoal, SorryUsed, Tac, TacticError, TacticTimeout,
-                                   _rel, _sides, closed_eq, pp_goals)
-from .syntax import (FALSE, TRUE, Bind, FnTy, Num, Op, Var, defeq, elab_prop, elab_term, eval_closed,
-                                    free_vars, normalize, pp, replace_subterm, subst)
+from .goals import DECIDERS, Elab, Tac, _sides, closed_eq
+from .kernel import (RECOVERABLE, Hyp, MGoal, SorryUsed, TacticError, TacticTimeout, _rel, add_hyp,
+                                    and_intro, apply_fact, by_cases, check_goal, child_tag, cut, exfalso, exists_intro,
+                                    inaccessible, intro, make_room, nat_cases, or_intro, pp_goals, rewrite)
+from .syntax import (FALSE, TRUE, Bind, Num, Op, Var, defeq, elab_prop, elab_term, eval_closed,
+                                    free_vars, normalize, pp, subst)
 
 # %% auto #0
-__all__ = ['make_room', 'add_hyp', 'push_neg', 'Runner']
+__all__ = ['push_neg', 'Runner']
 
 # %% ../../nbs/04d_minilean.tactics.ipynb #562e8c32
-def _inaccessible(name: str, taken) -> str:
-    base = name.rstrip("✝¹²³⁴⁵⁶⁷⁸⁹") + "✝"
-    out, k = base, 0
-    sup = "¹²³⁴⁵⁶⁷⁸⁹"
-    while out in taken:
-        out = base + sup[k % 9]
-        k += 1
-    return out
-
-
-def make_room(g: MGoal, name: str) -> tuple[MGoal, dict]:
-    """Make the hypothesis called `name` (if any) inaccessible (`x✝`); return the goal and the renaming of variables."""
-    old = g.hyp(name)
-    if old is None: return g, {}
-    new = _inaccessible(name, {h.name for h in g.hyps})
-    hyps = [Hyp(new, h.ty) if h is old else h for h in g.hyps]
-    if not old.is_var: return MGoal(tuple(hyps), g.target, g.tag), {}
-    sub = {name: Var(new, old.ty)}
-    hyps = [h if h.is_var else Hyp(h.name, subst(h.ty, sub)) for h in hyps]
-    return MGoal(tuple(hyps), subst(g.target, sub), g.tag), sub
-
-
-def add_hyp(g: MGoal, name: str, ty, target=None) -> MGoal:
-    """Add a hypothesis at the end (`ty` and `target` are read in `g`'s context), shadowing an older one of the same name."""
-    if target is not None: g = replace(g, target=target)
-    if name == "_": name = _inaccessible("a", {h.name for h in g.hyps})
-    g, sub = make_room(g, name)
-    if sub and not isinstance(ty, (str, FnTy)): ty = subst(ty, sub)
-    return MGoal((*g.hyps, Hyp(name, ty)), g.target, g.tag)
-
-
-def _tag(parent: str | None, t: str) -> str:
-    """A new goal's case tag: Lean appends the binder's name to a tagged parent's (`intro` → `intro.left`)."""
-    return f"{parent}.{t}" if parent else t
-
-
 def _fresh_name(name: str, avoid) -> str:
     while name in avoid: name += "'"
     return name
-
-
-def _subterm_match(pat, term, pvars: set, sub: dict) -> dict | None:
-    """Match `pat` (with pattern variables `pvars`) against `term`."""
-    if isinstance(pat, Var) and pat.name in pvars:
-        if pat.name in sub: return sub if sub[pat.name] == term else None
-        return {**sub, pat.name: term} if pat.ty == term.ty else None
-    if type(pat) is not type(term): return None
-    if isinstance(pat, (Var, Num)): return sub if pat == term else None
-    if isinstance(pat, Bind):
-        return _subterm_match(pat.body, term.body, pvars, sub) if (pat.q, pat.name, pat.vty) == (term.q, term.name, term.vty) else None
-    if pat.op != term.op or len(pat.args) != len(term.args) or pat.ty != term.ty: return None
-    for a, b in zip(pat.args, term.args):
-        sub = _subterm_match(a, b, pvars, sub)
-        if sub is None: return None
-    return sub
-
-
-def _find_instance(pat, e, pvars: set, bound=frozenset()):
-    """The first subterm of `e` (pre-order, not mentioning bound variables) matching `pat`, as a substitution."""
-    if not (free_vars(e) & bound):
-        sub = _subterm_match(pat, e, pvars, {})
-        if sub is not None: return sub
-    if isinstance(e, Op):
-        for a in e.args:
-            sub = _find_instance(pat, a, pvars, bound)
-            if sub is not None: return sub
-    if isinstance(e, Bind): return _find_instance(pat, e.body, pvars, bound | {e.name})
-    return None
 
 
 def push_neg(p):
@@ -139,6 +76,8 @@ class _Engine:
         if not goals: raise TacticError("no goals to be proved")
         self.steps += 1
         after = self.dispatch(t, goals)
+        for g in after:  # the kernel's invariant: every goal a tactic makes is well-typed and well-scoped
+            if not any(g is x for x in goals): check_goal(g)
         if self.record is not None: self.record(t.text, goals + outer, after + outer)
         return after
 
@@ -158,13 +97,13 @@ class _Engine:
             i = next((k for k, g in enumerate(goals) if tag == "_" or g.tag == tag or (g.tag or "").endswith("." + tag)), None)
             if i is None: raise TacticError(f"case tag '{tag}' not found.\n\nAvailable tags: {', '.join(g.tag or '(anonymous)' for g in goals)}")
         g, rest = goals[i], goals[:i] + goals[i + 1:]
-        if t.kind == "case": g = self.rename_inaccessible(replace(g, tag=None) if tag != "_" else g, names)
+        if t.kind == "case": g = self.renameinaccessible(replace(g, tag=None) if tag != "_" else g, names)
         left = self.run_seq(body, [g], rest + outer)
         if left: raise TacticError("unsolved goals\n" + pp_goals(left))
         return rest
 
     @staticmethod
-    def rename_inaccessible(g: MGoal, names) -> MGoal:
+    def renameinaccessible(g: MGoal, names) -> MGoal:
         names = [n for n in names]
         if not names: return g
         idx = [k for k, h in enumerate(g.hyps) if "✝" in h.name][-len(names):]
@@ -248,22 +187,8 @@ class _BasicTactics:
         return [g]
 
     def intro1(self, g: MGoal, name: str) -> MGoal:
-        p = g.target
-        if isinstance(p, Bind) and p.q == "∀":
-            taken = {h.name for h in g.hyps}
-            nm = _inaccessible(p.name, taken) if name == "_" else name
-            if nm in taken and name != "_":
-                g = add_hyp(g, nm, p.vty)
-                p = g.target
-                return MGoal(g.hyps, subst(p.body, {p.name: Var(nm, p.vty)}), g.tag)
-            return MGoal((*g.hyps, Hyp(nm, p.vty)), subst(p.body, {p.name: Var(nm, p.vty)}), g.tag)
-        n = normalize(p)
-        if isinstance(n, Op) and n.op == "→":
-            prem = p.args[0] if isinstance(p, Op) and p.op in ("→", "¬") else _rel("=", *p.args) if p.op == "≠" else n.args[0]
-            concl = p.args[1] if p.op == "→" else FALSE
-            nm = _inaccessible("a", {h.name for h in g.hyps}) if name == "_" else name
-            return add_hyp(g, nm, prem, concl)
-        raise TacticError("no additional binders to introduce\n" + g.pp)
+        """Introduce one binder or premise (the kernel's `intro`, after unfolding `>`/`≥`-style notation)."""
+        return intro(g, name)
 
     def t_intros(self, g: MGoal) -> list[MGoal]:
         while isinstance(normalize(g.target), Bind) and g.target.q == "∀" or (isinstance(normalize(g.target), Op) and normalize(g.target).op == "→"):
@@ -295,43 +220,12 @@ class _BasicTactics:
     def t_apply(self, g: MGoal, term) -> list[MGoal]:
         builtin = {"And.intro": self.t_constructor, "Or.inl": self.t_left, "Or.inr": self.t_right, "False.elim": self.t_exfalso}
         if isinstance(term, Var) and term.name in builtin and g.hyp(term.name) is None: return builtin[term.name](g)
-        p = Elab(self, g).infer(term)
-        pvars, prems, cur = [], [], p
-        while True:
-            sub = _subterm_match(normalize(cur), normalize(g.target), {v.name for v in pvars}, {})
-            if sub is not None:
-                missing = [v.name for v in pvars if v.name not in sub]
-                if missing: raise TacticError(f"apply: cannot infer {', '.join(missing)}")
-                return [MGoal(g.hyps, subst(q, sub)) for q in prems]
-            if isinstance(cur, Bind) and cur.q == "∀":
-                fresh = f"?{cur.name}{len(pvars)}"
-                pvars.append(Var(fresh, cur.vty))
-                cur = subst(cur.body, {cur.name: Var(fresh, cur.vty)})
-                continue
-            n = normalize(cur)
-            if isinstance(n, Op) and n.op == "→":
-                prems.append(cur.args[0] if isinstance(cur, Op) and cur.op in ("→", "¬") else _rel("=", *cur.args) if cur.op == "≠" else n.args[0])
-                cur = cur.args[1] if isinstance(cur, Op) and cur.op == "→" else FALSE
-                continue
-            raise TacticError(f"apply failed to unify\n  {pp(p)}\nwith\n  {pp(g.target)}")
+        return apply_fact(g, Elab(self, g).infer(term))
 
-    def t_constructor(self, g: MGoal) -> list[MGoal]:
-        p = g.target
-        if p == TRUE: return []
-        if isinstance(p, Op) and p.op == "∧":
-            return [MGoal(g.hyps, p.args[0], _tag(g.tag, "left")), MGoal(g.hyps, p.args[1], _tag(g.tag, "right"))]
-        if isinstance(p, Op) and p.op == "↔":
-            a, b = p.args
-            return [MGoal(g.hyps, _rel("→", a, b), _tag(g.tag, "mp")), MGoal(g.hyps, _rel("→", b, a), _tag(g.tag, "mpr"))]
-        raise TacticError("constructor failed, target is not an inductive datatype with one constructor\n" + g.pp)
-
-    def _or(self, g: MGoal, i: int) -> list[MGoal]:
-        if isinstance(g.target, Op) and g.target.op == "∨": return [MGoal(g.hyps, g.target.args[i], _tag(g.tag, "h"))]
-        raise TacticError(f"{('left', 'right')[i]} failed, target is not an inductive datatype with two constructors\n" + g.pp)
-
-    def t_left(self, g): return self._or(g, 0)
-    def t_right(self, g): return self._or(g, 1)
-    def t_exfalso(self, g): return [MGoal(g.hyps, FALSE, g.tag)]
+    def t_constructor(self, g: MGoal) -> list[MGoal]: return and_intro(g)
+    def t_left(self, g): return [or_intro(g, 0)]
+    def t_right(self, g): return [or_intro(g, 1)]
+    def t_exfalso(self, g): return [exfalso(g)]
 
     def t_assumption(self, g: MGoal) -> list[MGoal]:
         if any(not h.is_var and defeq(h.ty, g.target) for h in g.hyps): return []
@@ -360,7 +254,7 @@ class _LogicTactics:
         raise TacticError("contradiction failed\n" + g.pp)
 
     def t_by_contra(self, g: MGoal, *names) -> list[MGoal]:
-        name = names[0] if names else _inaccessible("x", {h.name for h in g.hyps})
+        name = names[0] if names else inaccessible("x", {h.name for h in g.hyps})
         return [add_hyp(g, name, Op("¬", (g.target,), "Prop"), FALSE)]
 
     def t_by_contra_bang(self, g: MGoal, *names) -> list[MGoal]:
@@ -392,11 +286,13 @@ class _LogicTactics:
         return isinstance(p, Op) and p.op == "∧" and all(self.discharge(g, a) for a in p.args)
 
     def t_use(self, g: MGoal, *terms) -> list[MGoal]:
-        p = g.target
+        tag = g.tag
         for s in terms:
+            p = g.target
             if not (isinstance(p, Bind) and p.q == "∃"): raise TacticError(f"use: too many arguments, the goal is not an existential\n  {pp(p)}")
-            p = subst(p.body, {p.name: elab_term(s, g.ctx, p.vty)})
-        return [] if self.discharge(g, p) else [MGoal(g.hyps, p, _tag(g.tag, "h"))]
+            g = exists_intro(g, elab_term(s, g.ctx, p.vty))
+        g = replace(g, tag=child_tag(tag, "h"))
+        return [] if self.discharge(g, g.target) else [g]
     t_exists = t_use
 
     def t_specialize(self, g: MGoal, term) -> list[MGoal]:
@@ -434,12 +330,11 @@ class _LogicTactics:
             val = Num(v, h.ty) if v >= 0 else Op("neg", (Num(-v, h.ty),), h.ty)
             sub = {name: val}
             hyps = tuple(y if y.is_var else Hyp(y.name, subst(y.ty, sub)) for y in g.hyps)
-            out.append(MGoal(hyps, subst(g.target, sub), _tag(g.tag, f"«{v}»")))
+            out.append(MGoal(hyps, subst(g.target, sub), child_tag(g.tag, f"«{v}»")))
         return out
 
     def t_by_cases(self, g: MGoal, name: str, prop) -> list[MGoal]:
-        p = elab_prop(prop, g.ctx)
-        return [add_hyp(replace(g, tag=_tag(g.tag, "pos")), name, p), add_hyp(replace(g, tag=_tag(g.tag, "neg")), name, Op("¬", (p,), "Prop"))]
+        return by_cases(g, name, elab_prop(prop, g.ctx))
 
     def t_suffices(self, g: MGoal, name: str, ty, term) -> list[MGoal]:
         p = elab_prop(ty, g.ctx)
@@ -477,8 +372,8 @@ class _LogicTactics:
         else:
             p = elab_prop(ty, g.ctx)
             if term is not None: el.check(term, p)
-        new = add_hyp(g, name, p)
-        return [new] if term is not None else [MGoal(g.hyps, p, name), new]
+        side, new = cut(g, name, p, name)
+        return [new] if term is not None else [side, new]
 
     def t_clear(self, g: MGoal, *names) -> list[MGoal]:
         if names[:1] == ("*",):
@@ -516,31 +411,9 @@ class _RewriteTactics:
         raise TacticError(f"subst failed: '{name}' is not an equation with a free variable on one side")
 
     def t_rw(self, g: MGoal, rules, locs) -> list[MGoal]:
-        el = Elab(self, g)
         for rev, s in rules:
-            p = el.infer(s)
-            pvars = set()
-            while isinstance(p, Bind) and p.q == "∀":
-                fresh = f"?{p.name}"
-                pvars.add(fresh)
-                p = subst(p.body, {p.name: Var(fresh, p.vty)})
-            if not (isinstance(p, Op) and p.op in ("=", "↔")):
-                raise TacticError(f"equality or iff proof expected\n  {pp(p)}")
-            lhs, rhs = p.args[::-1] if rev else p.args
-            targets = [n for n in (locs or ("⊢",))]
-            for loc in targets:
-                cur = g.target if loc == "⊢" else (g.hyp(loc).ty if g.hyp(loc) and not g.hyp(loc).is_var else None)
-                if cur is None: raise TacticError(f"unknown hypothesis '{loc}'")
-                sub = _find_instance(lhs, cur, pvars)
-                if sub is None or any(v not in sub for v in pvars & free_vars(lhs)):
-                    where = "the target expression" if loc == "⊢" else f"{loc}"
-                    raise TacticError(f"tactic 'rewrite' failed, did not find instance of the pattern in {where}\n  {pp(lhs)}")
-                old, new = subst(lhs, sub), subst(rhs, sub)
-                if free_vars(new) & pvars: raise TacticError("rewrite: motive contains metavariables")
-                res = replace_subterm(cur, old, new)
-                if loc == "⊢": g = replace(g, target=res)
-                else: g = replace(g, hyps=tuple(Hyp(x.name, res) if x.name == loc and not x.is_var else x for x in g.hyps))
-            el = Elab(self, g)
+            fact = Elab(self, g).infer(s)
+            for loc in (locs or ("⊢",)): g = rewrite(g, fact, rev, loc)
         t = g.target
         if isinstance(t, Op) and t.op in ("=", "↔") and (t.args[0] == t.args[1] or t.args[0].ty == "ℕ" and closed_eq(t)): return []
         return [g]
@@ -564,6 +437,7 @@ class _CaseTactics:
         if kind == "name":
             if pat[1] == "_" or pat[1] == h.name: return [g]
             return [add_hyp(base, pat[1], p)]
+        if h.is_var: raise TacticError(f"rcases: '{h.name} : {h.ty}' is a variable; patterns on it are outside the minilean fragment")
         if kind == "rfl":
             tmp = add_hyp(base, "rfl✝", p)
             return [self.subst1(tmp, "rfl✝")]
@@ -581,7 +455,7 @@ class _CaseTactics:
             right = alts[1] if len(alts) == 2 else ("alt", alts[1:])
             out = []
             for i, (q, sp, t) in enumerate(((p.args[0], alts[0], "inl"), (p.args[1], right, "inr"))):
-                gi = add_hyp(replace(base, tag=_tag(g.tag, t)), "h✝", q)
+                gi = add_hyp(replace(base, tag=child_tag(g.tag, t)), "h✝", q)
                 out += self.destruct(gi, gi.hyps[-1], sp)
             return out
         items = pat[1]
@@ -590,7 +464,7 @@ class _CaseTactics:
         second = items[1] if len(items) == 2 else ("tuple", items[1:])
         if isinstance(p, Op) and p.op in ("∧", "↔"):
             a, b = p.args if p.op == "∧" else (_rel("→", *p.args), _rel("→", p.args[1], p.args[0]))
-            g1 = add_hyp(replace(base, tag=_tag(g.tag, "intro")), "left✝", a)
+            g1 = add_hyp(replace(base, tag=child_tag(g.tag, "intro")), "left✝", a)
             tmp = f"right✝#{len(g.hyps)}.{len(pat[1])}"  # a name no pattern can produce, found again below
             g2 = add_hyp(g1, tmp, b)
             out = []
@@ -599,14 +473,14 @@ class _CaseTactics:
                 for r in (self.destruct(gi, last, second) if last is not None else [gi]):
                     left = r.hyp(tmp)
                     if left is not None:
-                        name = _inaccessible("right", {x.name for x in r.hyps})
+                        name = inaccessible("right", {x.name for x in r.hyps})
                         r = replace(r, hyps=tuple(Hyp(name, x.ty) if x is left else x for x in r.hyps))
                     out.append(r)
             return out
         if isinstance(p, Bind) and p.q == "∃":
-            wname = items[0][1] if items[0][0] == "name" and items[0][1] != "_" else _inaccessible("w", {x.name for x in g.hyps})
+            wname = items[0][1] if items[0][0] == "name" and items[0][1] != "_" else inaccessible("w", {x.name for x in g.hyps})
             k = g.hyps.index(h)
-            g1 = add_hyp(replace(g, tag=_tag(g.tag, "intro")), wname, p.vty)
+            g1 = add_hyp(replace(g, tag=child_tag(g.tag, "intro")), wname, p.vty)
             p = g1.hyps[k].ty
             g1 = replace(g1, hyps=g1.hyps[:k] + g1.hyps[k + 1:])
             g2 = add_hyp(g1, "h✝", subst(p.body, {p.name: Var(wname, p.vty)}))
@@ -681,25 +555,11 @@ class _CaseTactics:
 
     def nat_cases(self, g: MGoal, n: str, alts, induction: bool) -> list[MGoal]:
         """`cases n`/`induction n` on a natural number: goals `zero` and `succ` (with the hypothesis for induction)."""
-        deps = [h for h in g.hyps if not h.is_var and n in free_vars(h.ty)]
-        motive = g.target
-        for d in reversed(deps): motive = _rel("→", d.ty, motive)
-        base = MGoal(tuple(h for h in g.hyps if h.name != n and h not in deps), motive, g.tag)
         names = {c: ns for c, ns, _ in alts} if alts else {}
         sn = list(names.get("succ", ()))
         k = sn[0] if sn and sn[0] != "_" else "n✝"
         ih = sn[1] if len(sn) > 1 and sn[1] != "_" else "ih✝"
-
-        def reintro(goal: MGoal, value) -> MGoal:
-            goal = replace(goal, target=subst(goal.target, {n: value}))
-            for d in deps: goal = add_hyp(goal, d.name, goal.target.args[0], goal.target.args[1])
-            return goal
-
-        zero_g = reintro(replace(base, tag=_tag(g.tag, "zero")), Num(0, "ℕ"))
-        succ_g = add_hyp(replace(base, tag=_tag(g.tag, "succ")), k, "ℕ")
-        kv = Var(k, "ℕ")
-        if induction: succ_g = add_hyp(succ_g, ih, subst(succ_g.target, {n: kv}))
-        succ_g = reintro(succ_g, Op("+", (kv, Num(1, "ℕ")), "ℕ"))
+        zero_g, succ_g = nat_cases(g, n, k, ih if induction else None)
         goals = [("zero", zero_g), ("succ", succ_g)]
         if not alts or all(b is None for _, _, b in alts): return [x for _, x in goals]
         result = []
