@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+
+from fastcore.basics import patch
+
 from .decide import _DecisionTactics
 from .goals import DECIDERS, Elab, Tac, _sides, closed_eq
 from .kernel import (RECOVERABLE, Hyp, MGoal, SorryUsed, TacticError, TacticTimeout, _rel, add_hyp,
@@ -49,8 +52,8 @@ def push_neg(p):
     return p
 
 # %% ../../nbs/04d_minilean.tactics.ipynb #64dec575
-class _Engine:
-    """The engine: time limit, sequencing, focusing (`·`, `case`), combinators and dispatch to `t_*` methods."""
+class Runner(_DecisionTactics):
+    """Runs parsed tactics on goal lists, with a wall-time deadline and an optional step recorder."""
 
 
     def __init__(self,
@@ -97,13 +100,13 @@ class _Engine:
             i = next((k for k, g in enumerate(goals) if tag == "_" or g.tag == tag or (g.tag or "").endswith("." + tag)), None)
             if i is None: raise TacticError(f"case tag '{tag}' not found.\n\nAvailable tags: {', '.join(g.tag or '(anonymous)' for g in goals)}")
         g, rest = goals[i], goals[:i] + goals[i + 1:]
-        if t.kind == "case": g = self.renameinaccessible(replace(g, tag=None) if tag != "_" else g, names)
+        if t.kind == "case": g = self.rename_inaccessible(replace(g, tag=None) if tag != "_" else g, names)
         left = self.run_seq(body, [g], rest + outer)
         if left: raise TacticError("unsolved goals\n" + pp_goals(left))
         return rest
 
     @staticmethod
-    def renameinaccessible(g: MGoal, names) -> MGoal:
+    def rename_inaccessible(g: MGoal, names) -> MGoal:
         names = [n for n in names]
         if not names: return g
         idx = [k for k, h in enumerate(g.hyps) if "✝" in h.name][-len(names):]
@@ -177,408 +180,433 @@ class _Engine:
             raise TacticError(f"unknown tactic '{k}'")
         return method(goals[0], *t.args) + goals[1:]
 
-# %% ../../nbs/04d_minilean.tactics.ipynb #83a2cefe
-class _BasicTactics:
-    """Introduction and construction: `intro`, `exact`, `refine`, `apply`, `constructor`, `left`/`right`, `rfl`, …."""
+# %% ../../nbs/04d_minilean.tactics.ipynb #997736e7
+@patch
+def t_intro(self: Runner, g: MGoal, *names) -> list[MGoal]:
+    names = names or ("_",)
+    for n in names: g = self.intro1(g, n)
+    return [g]
 
-    def t_intro(self, g: MGoal, *names) -> list[MGoal]:
-        names = names or ("_",)
-        for n in names: g = self.intro1(g, n)
-        return [g]
+@patch
+def intro1(self: Runner, g: MGoal, name: str) -> MGoal:
+    """Introduce one binder or premise (the kernel's `intro`, after unfolding `>`/`≥`-style notation)."""
+    return intro(g, name)
 
-    def intro1(self, g: MGoal, name: str) -> MGoal:
-        """Introduce one binder or premise (the kernel's `intro`, after unfolding `>`/`≥`-style notation)."""
-        return intro(g, name)
+@patch
+def t_intros(self: Runner, g: MGoal) -> list[MGoal]:
+    while isinstance(normalize(g.target), Bind) and g.target.q == "∀" or (isinstance(normalize(g.target), Op) and normalize(g.target).op == "→"):
+        g = self.intro1(g, "_")
+    return [g]
 
-    def t_intros(self, g: MGoal) -> list[MGoal]:
-        while isinstance(normalize(g.target), Bind) and g.target.q == "∀" or (isinstance(normalize(g.target), Op) and normalize(g.target).op == "→"):
-            g = self.intro1(g, "_")
-        return [g]
-
-    def t_rintro(self, g: MGoal, *pats) -> list[MGoal]:
-        goals = [g]
-        for pat in pats:
-            new = []
-            for h in goals:
-                if pat[0] == "name": new.append(self.intro1(h, pat[1]))
-                else:
-                    h = self.intro1(h, "rintro✝")
-                    new += self.destruct(h, h.hyps[-1], pat)
-            goals = new
-        return goals
-
-    def t_exact(self, g: MGoal, term) -> list[MGoal]:
-        Elab(self, g).check(term, g.target)
-        return []
-
-    def t_refine(self, g: MGoal, term) -> list[MGoal]:
-        holes: list = []
-        Elab(self, g, holes).check(term, g.target)
-        return holes
-    t_refine_prime = t_refine
-
-    def t_apply(self, g: MGoal, term) -> list[MGoal]:
-        builtin = {"And.intro": self.t_constructor, "Or.inl": self.t_left, "Or.inr": self.t_right, "False.elim": self.t_exfalso}
-        if isinstance(term, Var) and term.name in builtin and g.hyp(term.name) is None: return builtin[term.name](g)
-        return apply_fact(g, Elab(self, g).infer(term))
-
-    def t_constructor(self, g: MGoal) -> list[MGoal]: return and_intro(g)
-    def t_left(self, g): return [or_intro(g, 0)]
-    def t_right(self, g): return [or_intro(g, 1)]
-    def t_exfalso(self, g): return [exfalso(g)]
-
-    def t_assumption(self, g: MGoal) -> list[MGoal]:
-        if any(not h.is_var and defeq(h.ty, g.target) for h in g.hyps): return []
-        raise TacticError("assumption failed\n" + g.pp)
-
-    def t_rfl(self, g: MGoal) -> list[MGoal]:
-        if closed_eq(normalize(g.target)) or closed_eq(g.target): return []
-        raise TacticError("The rfl tactic failed.\n" + g.pp)
-
-    def t_trivial(self, g: MGoal) -> list[MGoal]:
-        if g.target == TRUE or closed_eq(g.target) or any(not h.is_var and defeq(h.ty, g.target) for h in g.hyps): return []
-        raise TacticError("trivial failed\n" + g.pp)
-
-# %% ../../nbs/04d_minilean.tactics.ipynb #37615f89
-class _LogicTactics:
-    """Reasoning steps: `contradiction`, `by_contra`, `push_neg`, `show`, `use`, `specialize`, `by_cases`, `have`, `calc`, …."""
-
-    def t_contradiction(self, g: MGoal) -> list[MGoal]:
-        props = [h.ty for h in g.hyps if not h.is_var]
-        norms = [normalize(p) for p in props]
-        for p, n in zip(props, norms):
-            if p == FALSE: return []
-            if isinstance(n, Op) and n.op == "→" and n.args[1] == FALSE:
-                if n.args[0] in norms or closed_eq(n.args[0]): return []
-            if isinstance(p, Op) and p.op == "=" and eval_closed(p.args[0]) is not None and eval_closed(p.args[0]) != eval_closed(p.args[1]) and eval_closed(p.args[1]) is not None: return []
-        raise TacticError("contradiction failed\n" + g.pp)
-
-    def t_by_contra(self, g: MGoal, *names) -> list[MGoal]:
-        name = names[0] if names else inaccessible("x", {h.name for h in g.hyps})
-        return [add_hyp(g, name, Op("¬", (g.target,), "Prop"), FALSE)]
-
-    def t_by_contra_bang(self, g: MGoal, *names) -> list[MGoal]:
-        name = names[0] if names else "this"
-        return [add_hyp(g, name, push_neg(Op("¬", (g.target,), "Prop")), FALSE)]
-
-    def t_push_neg(self, g: MGoal, locs) -> list[MGoal]:
-        if locs is None or "⊢" in locs:
-            new = push_neg(g.target)
-            if new == g.target and locs is None: raise TacticError("push_neg made no progress")
-            g = replace(g, target=new)
-        for n in (locs or ()):
-            if n == "⊢": continue
-            h = g.hyp(n)
-            if h is None or h.is_var: raise TacticError(f"unknown hypothesis '{n}'")
-            new = push_neg(h.ty)
-            if new == h.ty: raise TacticError(f"push_neg made no progress at {n}")
-            g = replace(g, hyps=tuple(Hyp(x.name, new) if x is h else x for x in g.hyps))
-        return [g]
-
-    def t_show(self, g: MGoal, term) -> list[MGoal]:
-        p = elab_prop(term, g.ctx)
-        if not defeq(p, g.target): raise TacticError(f"type mismatch\n  {pp(p)}\nis not the goal\n  {pp(g.target)}")
-        return [replace(g, target=p)]
-
-    def discharge(self, g: MGoal, p) -> bool:
-        """`use`'s discharger: rfl, True, an assumption, or a conjunction of those."""
-        if p == TRUE or closed_eq(p) or any(not h.is_var and defeq(h.ty, p) for h in g.hyps): return True
-        return isinstance(p, Op) and p.op == "∧" and all(self.discharge(g, a) for a in p.args)
-
-    def t_use(self, g: MGoal, *terms) -> list[MGoal]:
-        tag = g.tag
-        for s in terms:
-            p = g.target
-            if not (isinstance(p, Bind) and p.q == "∃"): raise TacticError(f"use: too many arguments, the goal is not an existential\n  {pp(p)}")
-            g = exists_intro(g, elab_term(s, g.ctx, p.vty))
-        g = replace(g, tag=child_tag(tag, "h"))
-        return [] if self.discharge(g, g.target) else [g]
-    t_exists = t_use
-
-    def t_specialize(self, g: MGoal, term) -> list[MGoal]:
-        head = term.args[0] if isinstance(term, Op) and term.op == "app" else term
-        if not isinstance(head, Var) or g.hyp(head.name) is None or g.hyp(head.name).is_var:
-            raise TacticError("'specialize' requires a term of the form `h x_1 .. x_n` where h is a local hypothesis")
-        p = Elab(self, g).infer(term)
-        hyps = tuple(h for h in g.hyps if h.name != head.name)
-        return [MGoal((*hyps, Hyp(head.name, p)), g.target, g.tag)]
-
-    def t_interval_cases(self, g: MGoal, name: str) -> list[MGoal]:
-        """Split on every value of an ℕ/ℤ variable between bounds read off the hypotheses (`c ≤ x`, `x < c`, …)."""
-        h = g.hyp(name)
-        if h is None or h.ty not in ("ℕ", "ℤ"): raise TacticError(f"interval_cases failed: '{name}' is not an ℕ or ℤ variable")
-        x = Var(name, h.ty)
-        lo, hi = (0 if h.ty == "ℕ" else None), None
-        facts = [x.ty for x in g.hyps if not x.is_var]
-        while any(isinstance(f, Op) and f.op == "∧" for f in facts):
-            facts = [a for f in facts for a in (f.args if isinstance(f, Op) and f.op == "∧" else (f,))]
-        for f in facts:
-            for op in ("<", "≤"):
-                ab = _sides(f, op)
-                if ab is None: continue
-                a, b = ab
-                if b == x and eval_closed(a) is not None:
-                    v = eval_closed(a) + (op == "<")
-                    lo = v if lo is None else max(lo, v)
-                if a == x and eval_closed(b) is not None:
-                    v = eval_closed(b) + (op == "≤")
-                    hi = v if hi is None else min(hi, v)
-        if lo is None or hi is None: raise TacticError(f"interval_cases failed: could not find {'lower' if lo is None else 'upper'} bound on {name}")
-        if hi - lo > 200: raise TacticError(f"interval_cases failed: {hi - lo} cases are too many")
-        out = []
-        for v in range(lo, hi):
-            val = Num(v, h.ty) if v >= 0 else Op("neg", (Num(-v, h.ty),), h.ty)
-            sub = {name: val}
-            hyps = tuple(y if y.is_var else Hyp(y.name, subst(y.ty, sub)) for y in g.hyps)
-            out.append(MGoal(hyps, subst(g.target, sub), child_tag(g.tag, f"«{v}»")))
-        return out
-
-    def t_by_cases(self, g: MGoal, name: str, prop) -> list[MGoal]:
-        return by_cases(g, name, elab_prop(prop, g.ctx))
-
-    def t_suffices(self, g: MGoal, name: str, ty, term) -> list[MGoal]:
-        p = elab_prop(ty, g.ctx)
-        main = add_hyp(g, name, p)
-        Elab(self, main).check(term, main.target)
-        return [MGoal(g.hyps, p, g.tag)]
-
-    def t_calc(self, g: MGoal, *steps) -> list[MGoal]:
-        """`calc a = b := p₁ _ ≤ c := p₂ …`: check each step, chain them, and close a goal equal to the chain."""
-        el, prev_rhs, first, strict, rels = Elab(self, g), None, None, False, set()
-        for rel, proof in steps:
-            if not (isinstance(rel, Op) and rel.op in ("=", "<", "≤", ">", "≥")): raise TacticError("invalid 'calc' step, relation expected")
-            if rel.args[0] == Var("_"):
-                if prev_rhs is None: raise TacticError("invalid 'calc' step, the first step cannot start with '_'")
-                p = elab_prop(Op(rel.op, (Var("_calc✝"), rel.args[1])), {**g.ctx, "_calc✝": prev_rhs.ty})
-                p = subst(p, {"_calc✝": prev_rhs})
+@patch
+def t_rintro(self: Runner, g: MGoal, *pats) -> list[MGoal]:
+    goals = [g]
+    for pat in pats:
+        new = []
+        for h in goals:
+            if pat[0] == "name": new.append(self.intro1(h, pat[1]))
             else:
-                p = elab_prop(rel, g.ctx)
-                if prev_rhs is not None and p.args[0] != prev_rhs:
-                    raise TacticError(f"invalid 'calc' step, left-hand side is\n  {pp(p.args[0])}\nprevious right-hand side is\n  {pp(prev_rhs)}")
-            el.check(proof, p)
-            first = p.args[0] if first is None else first
-            prev_rhs = p.args[1]
-            if p.op != "=": rels.add(p.op in ("<", "≤")); strict |= p.op in ("<", ">")
-        if len(rels) > 1: raise TacticError("invalid 'calc' chain: mixes < and > directions")
-        op = "=" if not rels else ("<" if strict else "≤") if True in rels else (">" if strict else "≥")
-        result = _rel(op, first, prev_rhs)
-        if not defeq(result, g.target):
-            raise TacticError(f"invalid 'calc' step, the chain proves\n  {pp(result)}\nbut the goal is\n  {pp(g.target)}")
-        return []
+                h = self.intro1(h, "rintro✝")
+                new += self.destruct(h, h.hyps[-1], pat)
+        goals = new
+    return goals
 
-    def t_have(self, g: MGoal, name: str, ty, term) -> list[MGoal]:
-        el = Elab(self, g)
-        if ty is None: p = el.infer(term)
-        else:
-            p = elab_prop(ty, g.ctx)
-            if term is not None: el.check(term, p)
-        side, new = cut(g, name, p, name)
-        return [new] if term is not None else [side, new]
+@patch
+def t_exact(self: Runner, g: MGoal, term) -> list[MGoal]:
+    Elab(self, g).check(term, g.target)
+    return []
 
-    def t_clear(self, g: MGoal, *names) -> list[MGoal]:
-        if names[:1] == ("*",):
-            for n in names[1:]:
-                if g.hyp(n) is None: raise TacticError(f"unknown hypothesis '{n}'")
-            return [replace(g, hyps=tuple(h for h in g.hyps if h.is_var or h.name in names[1:]))]
-        for n in names:
-            h = g.hyp(n)
-            if h is None: raise TacticError(f"unknown hypothesis '{n}'")
-            if h.is_var and (n in free_vars(g.target) or any(not x.is_var and n in free_vars(x.ty) for x in g.hyps)):
-                raise TacticError(f"cannot clear '{n}': other hypotheses or the goal depend on it")
-            g = replace(g, hyps=tuple(x for x in g.hyps if x is not h))
-        return [g]
+@patch
+def t_refine(self: Runner, g: MGoal, term) -> list[MGoal]:
+    holes: list = []
+    Elab(self, g, holes).check(term, g.target)
+    return holes
+Runner.t_refine_prime = Runner.t_refine
 
-# %% ../../nbs/04d_minilean.tactics.ipynb #cba0e223
-class _RewriteTactics:
-    """Rewriting: `subst`, `rw [h, ← h']` (also `at h`), `rwa`."""
+@patch
+def t_apply(self: Runner, g: MGoal, term) -> list[MGoal]:
+    builtin = {"And.intro": self.t_constructor, "Or.inl": self.t_left, "Or.inr": self.t_right, "False.elim": self.t_exfalso}
+    if isinstance(term, Var) and term.name in builtin and g.hyp(term.name) is None: return builtin[term.name](g)
+    return apply_fact(g, Elab(self, g).infer(term))
 
-    def t_subst(self, g: MGoal, *names) -> list[MGoal]:
-        for n in names: g = self.subst1(g, n)
-        return [g]
+@patch
+def t_constructor(self: Runner, g: MGoal) -> list[MGoal]: return and_intro(g)
+@patch
+def t_left(self: Runner, g): return [or_intro(g, 0)]
+@patch
+def t_right(self: Runner, g): return [or_intro(g, 1)]
+@patch
+def t_exfalso(self: Runner, g): return [exfalso(g)]
 
-    def subst1(self, g: MGoal, name: str, keep_tag=True) -> MGoal:
-        h = g.hyp(name)
-        if h is None: raise TacticError(f"unknown identifier '{name}'")
-        cands = [h] if not h.is_var else [x for x in g.hyps if not x.is_var and isinstance(x.ty, Op) and x.ty.op == "=" and Var(name, h.ty) in x.ty.args]
-        for eq in cands:
-            if not (isinstance(eq.ty, Op) and eq.ty.op == "="): continue
-            a, b = eq.ty.args
-            for var, val in ((b, a), (a, b)):
-                if isinstance(var, Var) and g.hyp(var.name) is not None and g.hyp(var.name).is_var and var.name not in free_vars(val):
-                    sub = {var.name: val}
-                    hyps = tuple(x if x.is_var else Hyp(x.name, subst(x.ty, sub)) for x in g.hyps if x is not eq and x.name != var.name)
-                    return MGoal(hyps, subst(g.target, sub), g.tag)
-        raise TacticError(f"subst failed: '{name}' is not an equation with a free variable on one side")
+@patch
+def t_assumption(self: Runner, g: MGoal) -> list[MGoal]:
+    if any(not h.is_var and defeq(h.ty, g.target) for h in g.hyps): return []
+    raise TacticError("assumption failed\n" + g.pp)
 
-    def t_rw(self, g: MGoal, rules, locs) -> list[MGoal]:
-        for rev, s in rules:
-            fact = Elab(self, g).infer(s)
-            for loc in (locs or ("⊢",)): g = rewrite(g, fact, rev, loc)
-        t = g.target
-        if isinstance(t, Op) and t.op in ("=", "↔") and (t.args[0] == t.args[1] or t.args[0].ty == "ℕ" and closed_eq(t)): return []
-        return [g]
-    t_rewrite = t_rw
+@patch
+def t_rfl(self: Runner, g: MGoal) -> list[MGoal]:
+    if closed_eq(normalize(g.target)) or closed_eq(g.target): return []
+    raise TacticError("The rfl tactic failed.\n" + g.pp)
 
-    def t_rwa(self, g: MGoal, rules, locs) -> list[MGoal]:
-        out = self.t_rw(g, rules, locs)
-        return self.t_assumption(out[0]) if out else out
+@patch
+def t_trivial(self: Runner, g: MGoal) -> list[MGoal]:
+    if g.target == TRUE or closed_eq(g.target) or any(not h.is_var and defeq(h.ty, g.target) for h in g.hyps): return []
+    raise TacticError("trivial failed\n" + g.pp)
 
-# %% ../../nbs/04d_minilean.tactics.ipynb #e8daea91
-class _CaseTactics:
-    """Case analysis: `rcases`/`obtain` patterns, `cases … with`, `induction … with` on ℕ."""
-
-    def destruct(self, g: MGoal, h: Hyp, pat) -> list[MGoal]:
-        """rcases: destructure hypothesis `h` of `g` with an rcases pattern."""
-        kind = pat[0]
-        rest = tuple(x for x in g.hyps if x is not h)
-        base = MGoal(rest, g.target, g.tag)
-        p = h.ty
-        if kind == "clear": return [base]
-        if kind == "name":
-            if pat[1] == "_" or pat[1] == h.name: return [g]
-            return [add_hyp(base, pat[1], p)]
-        if h.is_var: raise TacticError(f"rcases: '{h.name} : {h.ty}' is a variable; patterns on it are outside the minilean fragment")
-        if kind == "rfl":
-            tmp = add_hyp(base, "rfl✝", p)
-            return [self.subst1(tmp, "rfl✝")]
+# %% ../../nbs/04d_minilean.tactics.ipynb #fc6be8c7
+@patch
+def t_contradiction(self: Runner, g: MGoal) -> list[MGoal]:
+    props = [h.ty for h in g.hyps if not h.is_var]
+    norms = [normalize(p) for p in props]
+    for p, n in zip(props, norms):
         if p == FALSE: return []
-        if isinstance(p, Op) and p.op == "∣" and kind in ("tuple", "alt"):  # `a ∣ b` is `∃ c, b = a * c` by definition
-            a, b = p.args
-            c = _fresh_name("c", free_vars(p))
-            k = g.hyps.index(h)
-            p = Bind("∃", c, a.ty, _rel("=", b, Op("*", (a, Var(c, a.ty)), a.ty)))
-            g = replace(g, hyps=g.hyps[:k] + (Hyp(h.name, p),) + g.hyps[k + 1:])
-            return self.destruct(g, g.hyps[k], pat)
-        if kind == "alt":
-            alts = pat[1]
-            if not (isinstance(p, Op) and p.op == "∨"): return self.destruct(g, h, alts[0])
-            right = alts[1] if len(alts) == 2 else ("alt", alts[1:])
-            out = []
-            for i, (q, sp, t) in enumerate(((p.args[0], alts[0], "inl"), (p.args[1], right, "inr"))):
-                gi = add_hyp(replace(base, tag=child_tag(g.tag, t)), "h✝", q)
-                out += self.destruct(gi, gi.hyps[-1], sp)
-            return out
-        items = pat[1]
-        if len(items) == 0: return [g]
-        if len(items) == 1: return self.destruct(g, h, items[0])
-        second = items[1] if len(items) == 2 else ("tuple", items[1:])
-        if isinstance(p, Op) and p.op in ("∧", "↔"):
-            a, b = p.args if p.op == "∧" else (_rel("→", *p.args), _rel("→", p.args[1], p.args[0]))
-            g1 = add_hyp(replace(base, tag=child_tag(g.tag, "intro")), "left✝", a)
-            tmp = f"right✝#{len(g.hyps)}.{len(pat[1])}"  # a name no pattern can produce, found again below
-            g2 = add_hyp(g1, tmp, b)
-            out = []
-            for gi in self.destruct(g2, g2.hyps[-2], items[0]):
-                last = gi.hyp(tmp)
-                for r in (self.destruct(gi, last, second) if last is not None else [gi]):
-                    left = r.hyp(tmp)
-                    if left is not None:
-                        name = inaccessible("right", {x.name for x in r.hyps})
-                        r = replace(r, hyps=tuple(Hyp(name, x.ty) if x is left else x for x in r.hyps))
-                    out.append(r)
-            return out
-        if isinstance(p, Bind) and p.q == "∃":
-            wname = items[0][1] if items[0][0] == "name" and items[0][1] != "_" else inaccessible("w", {x.name for x in g.hyps})
-            k = g.hyps.index(h)
-            g1 = add_hyp(replace(g, tag=child_tag(g.tag, "intro")), wname, p.vty)
-            p = g1.hyps[k].ty
-            g1 = replace(g1, hyps=g1.hyps[:k] + g1.hyps[k + 1:])
-            g2 = add_hyp(g1, "h✝", subst(p.body, {p.name: Var(wname, p.vty)}))
-            return self.destruct(g2, g2.hyps[-1], second)
-        if isinstance(p, Op) and p.op == "∨": return self.destruct(g, h, ("alt", (pat,)))
-        raise TacticError(f"rcases: '{h.name} : {pp(p)}' cannot be destructured with this pattern")
+        if isinstance(n, Op) and n.op == "→" and n.args[1] == FALSE:
+            if n.args[0] in norms or closed_eq(n.args[0]): return []
+        if isinstance(p, Op) and p.op == "=" and eval_closed(p.args[0]) is not None and eval_closed(p.args[0]) != eval_closed(p.args[1]) and eval_closed(p.args[1]) is not None: return []
+    raise TacticError("contradiction failed\n" + g.pp)
 
-    def hyp_of(self, g: MGoal, term) -> tuple[MGoal, Hyp]:
-        """The hypothesis a cases-like tactic works on: a local name, or a term added as a new hypothesis."""
-        if isinstance(term, Var) and g.hyp(term.name) is not None and not g.hyp(term.name).is_var: return g, g.hyp(term.name)
-        p = Elab(self, g).infer(term)
-        g = add_hyp(g, "this✝", p)
-        return g, g.hyps[-1]
+@patch
+def t_by_contra(self: Runner, g: MGoal, *names) -> list[MGoal]:
+    name = names[0] if names else inaccessible("x", {h.name for h in g.hyps})
+    return [add_hyp(g, name, Op("¬", (g.target,), "Prop"), FALSE)]
 
-    def t_rcases(self, g: MGoal, term, pat) -> list[MGoal]:
-        g, h = self.hyp_of(g, term)
-        return self.destruct(g, h, pat)
+@patch
+def t_by_contra_bang(self: Runner, g: MGoal, *names) -> list[MGoal]:
+    name = names[0] if names else "this"
+    return [add_hyp(g, name, push_neg(Op("¬", (g.target,), "Prop")), FALSE)]
 
-    def t_obtain(self, g: MGoal, pat, ty, term) -> list[MGoal]:
-        if term is None:
-            p = elab_prop(ty, g.ctx)
-            main = add_hyp(g, "this✝", p)
-            return [MGoal(g.hyps, p)] + self.destruct(main, main.hyps[-1], pat)
-        if ty is not None:
-            p = elab_prop(ty, g.ctx)
-            Elab(self, g).check(term, p)
-            g = add_hyp(g, "this✝", p)
-            return self.destruct(g, g.hyps[-1], pat)
-        return self.t_rcases(g, term, pat)
+@patch
+def t_push_neg(self: Runner, g: MGoal, locs) -> list[MGoal]:
+    if locs is None or "⊢" in locs:
+        new = push_neg(g.target)
+        if new == g.target and locs is None: raise TacticError("push_neg made no progress")
+        g = replace(g, target=new)
+    for n in (locs or ()):
+        if n == "⊢": continue
+        h = g.hyp(n)
+        if h is None or h.is_var: raise TacticError(f"unknown hypothesis '{n}'")
+        new = push_neg(h.ty)
+        if new == h.ty: raise TacticError(f"push_neg made no progress at {n}")
+        g = replace(g, hyps=tuple(Hyp(x.name, new) if x is h else x for x in g.hyps))
+    return [g]
 
-    def t_cases(self, g: MGoal, term, alts) -> list[MGoal]:
-        if isinstance(term, Var) and g.hyp(term.name) is not None and g.hyp(term.name).ty == "ℕ":
-            return self.nat_cases(g, term.name, alts, induction=False)
-        g, h = self.hyp_of(g, term)
-        p = h.ty
-        if isinstance(p, Op) and p.op == "∨": ctors = (("inl", 1), ("inr", 1))
-        elif isinstance(p, Op) and p.op in ("∧", "↔"): ctors = (("intro", 2),)
-        elif isinstance(p, Bind) and p.q == "∃": ctors = (("intro", 2),)
-        elif p == FALSE: ctors = ()
-        else: raise TacticError(f"cases failed: '{pp(p)}' is not an inductive proposition of the fragment")
-        names = {c: n for c, n, _ in alts} if alts else {}
-        if alts and set(names) - {c for c, _ in ctors}: raise TacticError(f"invalid alternative name '{sorted(set(names) - {c for c, _ in ctors})[0]}'")
-        default = {"inl": ("h",), "inr": ("h",), "intro": ("w", "h") if isinstance(p, Bind) else ("left", "right")}
+@patch
+def t_show(self: Runner, g: MGoal, term) -> list[MGoal]:
+    p = elab_prop(term, g.ctx)
+    if not defeq(p, g.target): raise TacticError(f"type mismatch\n  {pp(p)}\nis not the goal\n  {pp(g.target)}")
+    return [replace(g, target=p)]
+
+@patch
+def discharge(self: Runner, g: MGoal, p) -> bool:
+    """`use`'s discharger: rfl, True, an assumption, or a conjunction of those."""
+    if p == TRUE or closed_eq(p) or any(not h.is_var and defeq(h.ty, p) for h in g.hyps): return True
+    return isinstance(p, Op) and p.op == "∧" and all(self.discharge(g, a) for a in p.args)
+
+@patch
+def t_use(self: Runner, g: MGoal, *terms) -> list[MGoal]:
+    tag = g.tag
+    for s in terms:
+        p = g.target
+        if not (isinstance(p, Bind) and p.q == "∃"): raise TacticError(f"use: too many arguments, the goal is not an existential\n  {pp(p)}")
+        g = exists_intro(g, elab_term(s, g.ctx, p.vty))
+    g = replace(g, tag=child_tag(tag, "h"))
+    return [] if self.discharge(g, g.target) else [g]
+Runner.t_exists = Runner.t_use
+
+@patch
+def t_specialize(self: Runner, g: MGoal, term) -> list[MGoal]:
+    head = term.args[0] if isinstance(term, Op) and term.op == "app" else term
+    if not isinstance(head, Var) or g.hyp(head.name) is None or g.hyp(head.name).is_var:
+        raise TacticError("'specialize' requires a term of the form `h x_1 .. x_n` where h is a local hypothesis")
+    p = Elab(self, g).infer(term)
+    hyps = tuple(h for h in g.hyps if h.name != head.name)
+    return [MGoal((*hyps, Hyp(head.name, p)), g.target, g.tag)]
+
+@patch
+def t_interval_cases(self: Runner, g: MGoal, name: str) -> list[MGoal]:
+    """Split on every value of an ℕ/ℤ variable between bounds read off the hypotheses (`c ≤ x`, `x < c`, …)."""
+    h = g.hyp(name)
+    if h is None or h.ty not in ("ℕ", "ℤ"): raise TacticError(f"interval_cases failed: '{name}' is not an ℕ or ℤ variable")
+    x = Var(name, h.ty)
+    lo, hi = (0 if h.ty == "ℕ" else None), None
+    facts = [x.ty for x in g.hyps if not x.is_var]
+    while any(isinstance(f, Op) and f.op == "∧" for f in facts):
+        facts = [a for f in facts for a in (f.args if isinstance(f, Op) and f.op == "∧" else (f,))]
+    for f in facts:
+        for op in ("<", "≤"):
+            ab = _sides(f, op)
+            if ab is None: continue
+            a, b = ab
+            if b == x and eval_closed(a) is not None:
+                v = eval_closed(a) + (op == "<")
+                lo = v if lo is None else max(lo, v)
+            if a == x and eval_closed(b) is not None:
+                v = eval_closed(b) + (op == "≤")
+                hi = v if hi is None else min(hi, v)
+    if lo is None or hi is None: raise TacticError(f"interval_cases failed: could not find {'lower' if lo is None else 'upper'} bound on {name}")
+    if hi - lo > 200: raise TacticError(f"interval_cases failed: {hi - lo} cases are too many")
+    out = []
+    for v in range(lo, hi):
+        val = Num(v, h.ty) if v >= 0 else Op("neg", (Num(-v, h.ty),), h.ty)
+        sub = {name: val}
+        hyps = tuple(y if y.is_var else Hyp(y.name, subst(y.ty, sub)) for y in g.hyps)
+        out.append(MGoal(hyps, subst(g.target, sub), child_tag(g.tag, f"«{v}»")))
+    return out
+
+@patch
+def t_by_cases(self: Runner, g: MGoal, name: str, prop) -> list[MGoal]:
+    return by_cases(g, name, elab_prop(prop, g.ctx))
+
+@patch
+def t_suffices(self: Runner, g: MGoal, name: str, ty, term) -> list[MGoal]:
+    p = elab_prop(ty, g.ctx)
+    main = add_hyp(g, name, p)
+    Elab(self, main).check(term, main.target)
+    return [MGoal(g.hyps, p, g.tag)]
+
+@patch
+def t_calc(self: Runner, g: MGoal, *steps) -> list[MGoal]:
+    """`calc a = b := p₁ _ ≤ c := p₂ …`: check each step, chain them, and close a goal equal to the chain."""
+    el, prev_rhs, first, strict, rels = Elab(self, g), None, None, False, set()
+    for rel, proof in steps:
+        if not (isinstance(rel, Op) and rel.op in ("=", "<", "≤", ">", "≥")): raise TacticError("invalid 'calc' step, relation expected")
+        if rel.args[0] == Var("_"):
+            if prev_rhs is None: raise TacticError("invalid 'calc' step, the first step cannot start with '_'")
+            p = elab_prop(Op(rel.op, (Var("_calc✝"), rel.args[1])), {**g.ctx, "_calc✝": prev_rhs.ty})
+            p = subst(p, {"_calc✝": prev_rhs})
+        else:
+            p = elab_prop(rel, g.ctx)
+            if prev_rhs is not None and p.args[0] != prev_rhs:
+                raise TacticError(f"invalid 'calc' step, left-hand side is\n  {pp(p.args[0])}\nprevious right-hand side is\n  {pp(prev_rhs)}")
+        el.check(proof, p)
+        first = p.args[0] if first is None else first
+        prev_rhs = p.args[1]
+        if p.op != "=": rels.add(p.op in ("<", "≤")); strict |= p.op in ("<", ">")
+    if len(rels) > 1: raise TacticError("invalid 'calc' chain: mixes < and > directions")
+    op = "=" if not rels else ("<" if strict else "≤") if True in rels else (">" if strict else "≥")
+    result = _rel(op, first, prev_rhs)
+    if not defeq(result, g.target):
+        raise TacticError(f"invalid 'calc' step, the chain proves\n  {pp(result)}\nbut the goal is\n  {pp(g.target)}")
+    return []
+
+@patch
+def t_have(self: Runner, g: MGoal, name: str, ty, term) -> list[MGoal]:
+    el = Elab(self, g)
+    if ty is None: p = el.infer(term)
+    else:
+        p = elab_prop(ty, g.ctx)
+        if term is not None: el.check(term, p)
+    side, new = cut(g, name, p, name)
+    return [new] if term is not None else [side, new]
+
+@patch
+def t_clear(self: Runner, g: MGoal, *names) -> list[MGoal]:
+    if names[:1] == ("*",):
+        for n in names[1:]:
+            if g.hyp(n) is None: raise TacticError(f"unknown hypothesis '{n}'")
+        return [replace(g, hyps=tuple(h for h in g.hyps if h.is_var or h.name in names[1:]))]
+    for n in names:
+        h = g.hyp(n)
+        if h is None: raise TacticError(f"unknown hypothesis '{n}'")
+        if h.is_var and (n in free_vars(g.target) or any(not x.is_var and n in free_vars(x.ty) for x in g.hyps)):
+            raise TacticError(f"cannot clear '{n}': other hypotheses or the goal depend on it")
+        g = replace(g, hyps=tuple(x for x in g.hyps if x is not h))
+    return [g]
+
+# %% ../../nbs/04d_minilean.tactics.ipynb #3cc1f366
+@patch
+def t_subst(self: Runner, g: MGoal, *names) -> list[MGoal]:
+    for n in names: g = self.subst1(g, n)
+    return [g]
+
+@patch
+def subst1(self: Runner, g: MGoal, name: str, keep_tag=True) -> MGoal:
+    h = g.hyp(name)
+    if h is None: raise TacticError(f"unknown identifier '{name}'")
+    cands = [h] if not h.is_var else [x for x in g.hyps if not x.is_var and isinstance(x.ty, Op) and x.ty.op == "=" and Var(name, h.ty) in x.ty.args]
+    for eq in cands:
+        if not (isinstance(eq.ty, Op) and eq.ty.op == "="): continue
+        a, b = eq.ty.args
+        for var, val in ((b, a), (a, b)):
+            if isinstance(var, Var) and g.hyp(var.name) is not None and g.hyp(var.name).is_var and var.name not in free_vars(val):
+                sub = {var.name: val}
+                hyps = tuple(x if x.is_var else Hyp(x.name, subst(x.ty, sub)) for x in g.hyps if x is not eq and x.name != var.name)
+                return MGoal(hyps, subst(g.target, sub), g.tag)
+    raise TacticError(f"subst failed: '{name}' is not an equation with a free variable on one side")
+
+@patch
+def t_rw(self: Runner, g: MGoal, rules, locs) -> list[MGoal]:
+    for rev, s in rules:
+        fact = Elab(self, g).infer(s)
+        for loc in (locs or ("⊢",)): g = rewrite(g, fact, rev, loc)
+    t = g.target
+    if isinstance(t, Op) and t.op in ("=", "↔") and (t.args[0] == t.args[1] or t.args[0].ty == "ℕ" and closed_eq(t)): return []
+    return [g]
+Runner.t_rewrite = Runner.t_rw
+
+@patch
+def t_rwa(self: Runner, g: MGoal, rules, locs) -> list[MGoal]:
+    out = self.t_rw(g, rules, locs)
+    return self.t_assumption(out[0]) if out else out
+
+# %% ../../nbs/04d_minilean.tactics.ipynb #56a1e610
+@patch
+def destruct(self: Runner, g: MGoal, h: Hyp, pat) -> list[MGoal]:
+    """rcases: destructure hypothesis `h` of `g` with an rcases pattern."""
+    kind = pat[0]
+    rest = tuple(x for x in g.hyps if x is not h)
+    base = MGoal(rest, g.target, g.tag)
+    p = h.ty
+    if kind == "clear": return [base]
+    if kind == "name":
+        if pat[1] == "_" or pat[1] == h.name: return [g]
+        return [add_hyp(base, pat[1], p)]
+    if h.is_var: raise TacticError(f"rcases: '{h.name} : {h.ty}' is a variable; patterns on it are outside the minilean fragment")
+    if kind == "rfl":
+        tmp = add_hyp(base, "rfl✝", p)
+        return [self.subst1(tmp, "rfl✝")]
+    if p == FALSE: return []
+    if isinstance(p, Op) and p.op == "∣" and kind in ("tuple", "alt"):  # `a ∣ b` is `∃ c, b = a * c` by definition
+        a, b = p.args
+        c = _fresh_name("c", free_vars(p))
+        k = g.hyps.index(h)
+        p = Bind("∃", c, a.ty, _rel("=", b, Op("*", (a, Var(c, a.ty)), a.ty)))
+        g = replace(g, hyps=g.hyps[:k] + (Hyp(h.name, p),) + g.hyps[k + 1:])
+        return self.destruct(g, g.hyps[k], pat)
+    if kind == "alt":
+        alts = pat[1]
+        if not (isinstance(p, Op) and p.op == "∨"): return self.destruct(g, h, alts[0])
+        right = alts[1] if len(alts) == 2 else ("alt", alts[1:])
         out = []
-        for c, k in ctors:
-            ns = list(names.get(c, ()))[:k]
-            ns = ns + [default[c][i] + "✝" if "✝" not in default[c][i] else default[c][i] for i in range(len(ns), k)]
-            pat = ("name", ns[0]) if c != "intro" else ("tuple", tuple(("name", n) for n in ns))
-            if c == "inl": pat = ("alt", (pat, ("name", "_")))
-            if c == "inr": pat = ("alt", (("name", "_"), pat))
-            res = self.destruct(g, h, pat)
-            res = [r for r in res if r.tag and r.tag.endswith(c)] if c in ("inl", "inr") else res
-            out.append(res)
-        if not alts: return [x for r in out for x in r]
-        result = []
-        for (c, _), res in zip(ctors, out):
-            body = next(b for cc, _, b in alts if cc == c) if c in names else None
-            if body is None: result += res; continue
-            left = self.quiet(body, res)
-            if left: raise TacticError("unsolved goals\n" + pp_goals(left))
-        return result
+        for i, (q, sp, t) in enumerate(((p.args[0], alts[0], "inl"), (p.args[1], right, "inr"))):
+            gi = add_hyp(replace(base, tag=child_tag(g.tag, t)), "h✝", q)
+            out += self.destruct(gi, gi.hyps[-1], sp)
+        return out
+    items = pat[1]
+    if len(items) == 0: return [g]
+    if len(items) == 1: return self.destruct(g, h, items[0])
+    second = items[1] if len(items) == 2 else ("tuple", items[1:])
+    if isinstance(p, Op) and p.op in ("∧", "↔"):
+        a, b = p.args if p.op == "∧" else (_rel("→", *p.args), _rel("→", p.args[1], p.args[0]))
+        g1 = add_hyp(replace(base, tag=child_tag(g.tag, "intro")), "left✝", a)
+        tmp = f"right✝#{len(g.hyps)}.{len(pat[1])}"  # a name no pattern can produce, found again below
+        g2 = add_hyp(g1, tmp, b)
+        out = []
+        for gi in self.destruct(g2, g2.hyps[-2], items[0]):
+            last = gi.hyp(tmp)
+            for r in (self.destruct(gi, last, second) if last is not None else [gi]):
+                left = r.hyp(tmp)
+                if left is not None:
+                    name = inaccessible("right", {x.name for x in r.hyps})
+                    r = replace(r, hyps=tuple(Hyp(name, x.ty) if x is left else x for x in r.hyps))
+                out.append(r)
+        return out
+    if isinstance(p, Bind) and p.q == "∃":
+        wname = items[0][1] if items[0][0] == "name" and items[0][1] != "_" else inaccessible("w", {x.name for x in g.hyps})
+        k = g.hyps.index(h)
+        g1 = add_hyp(replace(g, tag=child_tag(g.tag, "intro")), wname, p.vty)
+        p = g1.hyps[k].ty
+        g1 = replace(g1, hyps=g1.hyps[:k] + g1.hyps[k + 1:])
+        g2 = add_hyp(g1, "h✝", subst(p.body, {p.name: Var(wname, p.vty)}))
+        return self.destruct(g2, g2.hyps[-1], second)
+    if isinstance(p, Op) and p.op == "∨": return self.destruct(g, h, ("alt", (pat,)))
+    raise TacticError(f"rcases: '{h.name} : {pp(p)}' cannot be destructured with this pattern")
 
-    def t_cases_prime(self, g: MGoal, term, names) -> list[MGoal]:
-        if isinstance(term, Var) and g.hyp(term.name) is not None and g.hyp(term.name).ty == "ℕ":
-            return self.nat_cases(g, term.name, (("succ", names, None),) if names else None, induction=False)
-        g, h = self.hyp_of(g, term)
-        p = h.ty
-        ns = list(names) + ["_"] * 2
-        if isinstance(p, Op) and p.op == "∨": pat = ("alt", (("name", ns[0]), ("name", ns[1] if len(names) > 1 else ns[0])))
-        else: pat = ("tuple", (("name", ns[0]), ("name", ns[1])))
-        return self.destruct(g, h, pat)
+@patch
+def hyp_of(self: Runner, g: MGoal, term) -> tuple[MGoal, Hyp]:
+    """The hypothesis a cases-like tactic works on: a local name, or a term added as a new hypothesis."""
+    if isinstance(term, Var) and g.hyp(term.name) is not None and not g.hyp(term.name).is_var: return g, g.hyp(term.name)
+    p = Elab(self, g).infer(term)
+    g = add_hyp(g, "this✝", p)
+    return g, g.hyps[-1]
 
-    def nat_cases(self, g: MGoal, n: str, alts, induction: bool) -> list[MGoal]:
-        """`cases n`/`induction n` on a natural number: goals `zero` and `succ` (with the hypothesis for induction)."""
-        names = {c: ns for c, ns, _ in alts} if alts else {}
-        sn = list(names.get("succ", ()))
-        k = sn[0] if sn and sn[0] != "_" else "n✝"
-        ih = sn[1] if len(sn) > 1 and sn[1] != "_" else "ih✝"
-        zero_g, succ_g = nat_cases(g, n, k, ih if induction else None)
-        goals = [("zero", zero_g), ("succ", succ_g)]
-        if not alts or all(b is None for _, _, b in alts): return [x for _, x in goals]
-        result = []
-        for c, goal in goals:
-            body = next((b for cc, _, b in alts if cc == c), None)
-            if body is None: result.append(goal); continue
-            left = self.quiet(body, [goal])
-            if left: raise TacticError("unsolved goals\n" + pp_goals(left))
-        return result
+@patch
+def t_rcases(self: Runner, g: MGoal, term, pat) -> list[MGoal]:
+    g, h = self.hyp_of(g, term)
+    return self.destruct(g, h, pat)
 
-    def t_induction(self, g: MGoal, term, alts) -> list[MGoal]:
-        if not (isinstance(term, Var) and g.hyp(term.name) is not None and g.hyp(term.name).ty == "ℕ"):
-            raise TacticError("induction: the fragment supports induction on a natural-number variable only")
-        if alts and {c for c, _, _ in alts} - {"zero", "succ"}: raise TacticError("invalid alternative name, expected 'zero' or 'succ'")
-        return self.nat_cases(g, term.name, alts, induction=True)
+@patch
+def t_obtain(self: Runner, g: MGoal, pat, ty, term) -> list[MGoal]:
+    if term is None:
+        p = elab_prop(ty, g.ctx)
+        main = add_hyp(g, "this✝", p)
+        return [MGoal(g.hyps, p)] + self.destruct(main, main.hyps[-1], pat)
+    if ty is not None:
+        p = elab_prop(ty, g.ctx)
+        Elab(self, g).check(term, p)
+        g = add_hyp(g, "this✝", p)
+        return self.destruct(g, g.hyps[-1], pat)
+    return self.t_rcases(g, term, pat)
 
-    def t_induction_prime(self, g: MGoal, term, names) -> list[MGoal]:
-        return self.t_induction(g, term, (("succ", names, None),) if names else None)
+@patch
+def t_cases(self: Runner, g: MGoal, term, alts) -> list[MGoal]:
+    if isinstance(term, Var) and g.hyp(term.name) is not None and g.hyp(term.name).ty == "ℕ":
+        return self.split_nat(g, term.name, alts, induction=False)
+    g, h = self.hyp_of(g, term)
+    p = h.ty
+    if isinstance(p, Op) and p.op == "∨": ctors = (("inl", 1), ("inr", 1))
+    elif isinstance(p, Op) and p.op in ("∧", "↔"): ctors = (("intro", 2),)
+    elif isinstance(p, Bind) and p.q == "∃": ctors = (("intro", 2),)
+    elif p == FALSE: ctors = ()
+    else: raise TacticError(f"cases failed: '{pp(p)}' is not an inductive proposition of the fragment")
+    names = {c: n for c, n, _ in alts} if alts else {}
+    if alts and set(names) - {c for c, _ in ctors}: raise TacticError(f"invalid alternative name '{sorted(set(names) - {c for c, _ in ctors})[0]}'")
+    default = {"inl": ("h",), "inr": ("h",), "intro": ("w", "h") if isinstance(p, Bind) else ("left", "right")}
+    out = []
+    for c, k in ctors:
+        ns = list(names.get(c, ()))[:k]
+        ns = ns + [default[c][i] + "✝" if "✝" not in default[c][i] else default[c][i] for i in range(len(ns), k)]
+        pat = ("name", ns[0]) if c != "intro" else ("tuple", tuple(("name", n) for n in ns))
+        if c == "inl": pat = ("alt", (pat, ("name", "_")))
+        if c == "inr": pat = ("alt", (("name", "_"), pat))
+        res = self.destruct(g, h, pat)
+        res = [r for r in res if r.tag and r.tag.endswith(c)] if c in ("inl", "inr") else res
+        out.append(res)
+    if not alts: return [x for r in out for x in r]
+    result = []
+    for (c, _), res in zip(ctors, out):
+        body = next(b for cc, _, b in alts if cc == c) if c in names else None
+        if body is None: result += res; continue
+        left = self.quiet(body, res)
+        if left: raise TacticError("unsolved goals\n" + pp_goals(left))
+    return result
 
-# %% ../../nbs/04d_minilean.tactics.ipynb #0c552c26
-class Runner(_Engine, _DecisionTactics, _BasicTactics, _LogicTactics, _RewriteTactics, _CaseTactics):
-    """Runs parsed tactics on goal lists, with a wall-time deadline and an optional step recorder."""
+@patch
+def t_cases_prime(self: Runner, g: MGoal, term, names) -> list[MGoal]:
+    if isinstance(term, Var) and g.hyp(term.name) is not None and g.hyp(term.name).ty == "ℕ":
+        return self.split_nat(g, term.name, (("succ", names, None),) if names else None, induction=False)
+    g, h = self.hyp_of(g, term)
+    p = h.ty
+    ns = list(names) + ["_"] * 2
+    if isinstance(p, Op) and p.op == "∨": pat = ("alt", (("name", ns[0]), ("name", ns[1] if len(names) > 1 else ns[0])))
+    else: pat = ("tuple", (("name", ns[0]), ("name", ns[1])))
+    return self.destruct(g, h, pat)
+
+@patch
+def split_nat(self: Runner, g: MGoal, n: str, alts, induction: bool) -> list[MGoal]:
+    """`cases n`/`induction n` on a natural number: goals `zero` and `succ` (with the hypothesis for induction)."""
+    names = {c: ns for c, ns, _ in alts} if alts else {}
+    sn = list(names.get("succ", ()))
+    k = sn[0] if sn and sn[0] != "_" else "n✝"
+    ih = sn[1] if len(sn) > 1 and sn[1] != "_" else "ih✝"
+    zero_g, succ_g = nat_cases(g, n, k, ih if induction else None)
+    goals = [("zero", zero_g), ("succ", succ_g)]
+    if not alts or all(b is None for _, _, b in alts): return [x for _, x in goals]
+    result = []
+    for c, goal in goals:
+        body = next((b for cc, _, b in alts if cc == c), None)
+        if body is None: result.append(goal); continue
+        left = self.quiet(body, [goal])
+        if left: raise TacticError("unsolved goals\n" + pp_goals(left))
+    return result
+
+@patch
+def t_induction(self: Runner, g: MGoal, term, alts) -> list[MGoal]:
+    if not (isinstance(term, Var) and g.hyp(term.name) is not None and g.hyp(term.name).ty == "ℕ"):
+        raise TacticError("induction: the fragment supports induction on a natural-number variable only")
+    if alts and {c for c, _, _ in alts} - {"zero", "succ"}: raise TacticError("invalid alternative name, expected 'zero' or 'succ'")
+    return self.split_nat(g, term.name, alts, induction=True)
+
+@patch
+def t_induction_prime(self: Runner, g: MGoal, term, names) -> list[MGoal]:
+    return self.t_induction(g, term, (("succ", names, None),) if names else None)
