@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
+
+from fastcore.basics import patch
 
 from .kernel import RECOVERABLE, Hyp, MGoal, SorryUsed, TacticError, TacticTimeout, _rel, pp_goals  # noqa: F401 (re-exported while importers move to the kernel)
 from .syntax import (FALSE, TRUE, Bind, MiniLeanError, Num, Op, Parser, Var, defeq, elab_prop, elab_term,
@@ -107,188 +109,6 @@ class TacticParser(Parser):
         if name in SIMPLE: return Tac(name, (), self.span(start))
         raise MiniLeanError(f"{t.line}:{t.col}: unknown tactic '{name}'")
 
-    # argument parsers, one per tactic
-    def names(self) -> tuple[str, ...]:
-        out = []
-        while not self.stopped() and (self.tok.kind == "id" and self.tok.text not in ("at", "with", "using") or self.tok.text == "_"):
-            out.append(self.next().text)
-        return tuple(out)
-
-    def terms(self) -> tuple:
-        out = [self.term()]
-        while self.at(","): self.next(); out.append(self.term())
-        return tuple(out)
-
-    def hints(self) -> tuple:
-        """A hint list `[t₁, t₂]`; `*` (all hypotheses, which decision tactics use anyway) is dropped."""
-        if not self.at("["): return ()
-        self.next(); self.cols.append(-1)
-        out = []
-        while not self.at("]"):
-            if self.at("*"): self.next()
-            else:
-                if self.at("←"): self.next()
-                out.append(self.term())
-            if not self.at(","): break
-            self.next()
-        self.cols.pop(); self.expect("]")
-        return tuple(out)
-
-    def location(self) -> tuple[str, ...] | None:
-        if not self.at("at"): return None
-        self.next()
-        locs = []
-        while not self.stopped() and (self.tok.kind == "id" and self.tok.text not in ("with", "using") or self.tok.text in ("⊢", "*")):
-            locs.append(self.next().text)
-        if not locs: raise self.error("expected hypothesis name or '⊢'")
-        return tuple(locs)
-
-    def p_intro(self):
-        if self.at("⟨"): raise self.error("use 'rintro' for patterns")
-        return self.names()
-
-    def p_by_cases(self):
-        name = "h"
-        if self.tok.kind == "id" and not self.stopped() and self.toks[self.i + 1].text == ":": name = self.next().text; self.next()
-        return (name, self.term())
-
-    def p_suffices(self):
-        name = self.ident() if self.tok.kind == "id" and self.toks[self.i + 1].text == ":" else "this"
-        self.expect(":")
-        ty = self.term()
-        if self.at("from"): self.next(); return (name, ty, self.term())
-        if self.at("by"): self.next(); return (name, ty, Op("by", (self.seq(),)))
-        raise self.error("expected 'by' or 'from'")
-
-    def p_calc(self):
-        steps = []
-        while True:
-            self.cols.append(self.tok.col)
-            self.start = self.i
-            rel = self.term()
-            self.expect(":=")
-            steps.append((rel, self.term()))
-            self.cols.pop()
-            if not (self.tok.text == "_" and self.tok.line > self.prev.line and self.tok.col > self.cols[-1]):
-                return tuple(steps)
-    def p_exact(self): return (self.term(),)
-    def p_apply(self): return (self.term(),)
-    def p_refine(self): return (self.term(),)
-    def p_refine_prime(self): return (self.term(),)
-    def p_exact_mod_cast(self): return (self.term(),)
-    def p_use(self): return self.terms()
-    def p_exists(self): return self.terms()
-    def p_show(self): return (self.term(),)
-    def p_specialize(self): return (self.term(),)
-    def p_by_contra(self): return self.names()
-    def p_by_contra_bang(self): return self.names()
-    def p_subst(self): return self.names()
-    def p_interval_cases(self): return (self.ident(),)
-
-    def p_clear(self):
-        if not self.at("*"): return self.names()
-        self.next(); self.expect("-")
-        return ("*", *self.names())
-    def p_push_neg(self): return (self.location(),)
-    def p_rintro(self):
-        pats = []
-        while not self.stopped() and not self.at(":"): pats.append(self.pattern_atom())
-        return tuple(pats)
-
-    def p_rw(self):
-        self.expect("[")
-        self.cols.append(-1)
-        rules = []
-        while True:
-            rev = self.at("←")
-            if rev: self.next()
-            rules.append((rev, self.term()))
-            if not self.at(","): break
-            self.next()
-        self.cols.pop(); self.expect("]")
-        return (tuple(rules), self.location())
-    p_rewrite = p_rw
-    p_rwa = p_rw
-
-    def p_decider(self):
-        if self.at("only"): self.next()
-        return (self.hints(), self.location())
-
-    def p_cases(self):
-        target = self.term()
-        if not self.at("with"): return (target, None)
-        self.next()
-        col = self.cols[-1]
-        alts = []
-        while self.tok.text == "|" and self.tok.kind == "sym" and (not self.stopped() or self.tok.col >= col):
-            self.next()
-            ctor = self.ident()
-            names = []
-            while not self.at("=>"): names.append(self.ident() if not self.at("_") else self.next().text)
-            self.expect("=>")
-            alts.append((ctor, tuple(names), self.block_after()))
-        if not alts: raise self.error("expected '|'")
-        return (target, tuple(alts))
-    p_induction = p_cases
-
-    def p_cases_prime(self):
-        target = self.term()
-        names = ()
-        if self.at("with"): self.next(); names = self.names()
-        return (target, names)
-    p_induction_prime = p_cases_prime
-
-    def pattern_atom(self):
-        if self.at("⟨"):
-            self.next(); self.cols.append(-1)
-            items = [] if self.at("⟩") else [self.pattern()]
-            while self.at(","): self.next(); items.append(self.pattern())
-            self.cols.pop(); self.expect("⟩")
-            return ("tuple", tuple(items))
-        if self.at("("):
-            self.next(); self.cols.append(-1)
-            p = self.pattern()
-            self.cols.pop(); self.expect(")")
-            return p
-        if self.at("-"): self.next(); return ("clear",)
-        if self.at("_"): self.next(); return ("name", "_")
-        name = self.ident()
-        return ("rfl",) if name == "rfl" else ("name", name)
-
-    def pattern(self):
-        alts = [self.pattern_atom()]
-        while self.at("|"): self.next(); alts.append(self.pattern_atom())
-        return alts[0] if len(alts) == 1 else ("alt", tuple(alts))
-
-    def p_rcases(self):
-        target = self.term()
-        self.expect("with")
-        return (target, self.pattern())
-
-    def p_obtain(self):
-        pat = self.pattern()
-        ty = None
-        if self.at(":"): self.next(); ty = self.term()
-        if not self.at(":="):
-            if ty is None: raise self.error("expected ':='")
-            return (pat, ty, None)
-        self.next()
-        return (pat, ty, self.term())
-
-    def p_have(self):
-        name = "this"
-        if not self.stopped() and self.tok.kind == "id" and self.tok.text not in ("by",): name = self.next().text
-        elif self.at("_"): self.next()
-        ty = None
-        if self.at(":"): self.next(); ty = self.term()
-        if self.at(":="): self.next(); return (name, ty, self.term())
-        if ty is None: raise self.error("expected ':' or ':='")
-        return (name, ty, None)
-
-
-for _n in HINTED + ("positivity", "omega", "decide", "ring", "tauto", "norm_cast", "push_cast"):
-    setattr(TacticParser, "p_" + _n.replace("!", "_bang"), TacticParser.p_decider)
-
 
 @lru_cache(maxsize=4096)
 def parse_tactics(text: str) -> tuple[Tac, ...]:
@@ -297,6 +117,223 @@ def parse_tactics(text: str) -> tuple[Tac, ...]:
     tacs = p.seq()
     if p.tok.kind != "eof": raise p.error("unexpected token after tactic")
     return tacs
+
+# %% ../../nbs/04b_minilean.goals.ipynb #19fd3192
+@patch
+def names(self: TacticParser) -> tuple[str, ...]:
+    out = []
+    while not self.stopped() and (self.tok.kind == "id" and self.tok.text not in ("at", "with", "using") or self.tok.text == "_"):
+        out.append(self.next().text)
+    return tuple(out)
+
+@patch
+def terms(self: TacticParser) -> tuple:
+    out = [self.term()]
+    while self.at(","): self.next(); out.append(self.term())
+    return tuple(out)
+
+@patch
+def hints(self: TacticParser) -> tuple:
+    """A hint list `[t₁, t₂]`; `*` (all hypotheses, which decision tactics use anyway) is dropped."""
+    if not self.at("["): return ()
+    self.next(); self.cols.append(-1)
+    out = []
+    while not self.at("]"):
+        if self.at("*"): self.next()
+        else:
+            if self.at("←"): self.next()
+            out.append(self.term())
+        if not self.at(","): break
+        self.next()
+    self.cols.pop(); self.expect("]")
+    return tuple(out)
+
+@patch
+def location(self: TacticParser) -> tuple[str, ...] | None:
+    if not self.at("at"): return None
+    self.next()
+    locs = []
+    while not self.stopped() and (self.tok.kind == "id" and self.tok.text not in ("with", "using") or self.tok.text in ("⊢", "*")):
+        locs.append(self.next().text)
+    if not locs: raise self.error("expected hypothesis name or '⊢'")
+    return tuple(locs)
+
+@patch
+def p_intro(self: TacticParser):
+    if self.at("⟨"): raise self.error("use 'rintro' for patterns")
+    return self.names()
+
+@patch
+def p_by_cases(self: TacticParser):
+    name = "h"
+    if self.tok.kind == "id" and not self.stopped() and self.toks[self.i + 1].text == ":": name = self.next().text; self.next()
+    return (name, self.term())
+
+@patch
+def p_suffices(self: TacticParser):
+    name = self.ident() if self.tok.kind == "id" and self.toks[self.i + 1].text == ":" else "this"
+    self.expect(":")
+    ty = self.term()
+    if self.at("from"): self.next(); return (name, ty, self.term())
+    if self.at("by"): self.next(); return (name, ty, Op("by", (self.seq(),)))
+    raise self.error("expected 'by' or 'from'")
+
+@patch
+def p_calc(self: TacticParser):
+    steps = []
+    while True:
+        self.cols.append(self.tok.col)
+        self.start = self.i
+        rel = self.term()
+        self.expect(":=")
+        steps.append((rel, self.term()))
+        self.cols.pop()
+        if not (self.tok.text == "_" and self.tok.line > self.prev.line and self.tok.col > self.cols[-1]):
+            return tuple(steps)
+@patch
+def p_exact(self: TacticParser): return (self.term(),)
+@patch
+def p_apply(self: TacticParser): return (self.term(),)
+@patch
+def p_refine(self: TacticParser): return (self.term(),)
+@patch
+def p_refine_prime(self: TacticParser): return (self.term(),)
+@patch
+def p_exact_mod_cast(self: TacticParser): return (self.term(),)
+@patch
+def p_use(self: TacticParser): return self.terms()
+@patch
+def p_exists(self: TacticParser): return self.terms()
+@patch
+def p_show(self: TacticParser): return (self.term(),)
+@patch
+def p_specialize(self: TacticParser): return (self.term(),)
+@patch
+def p_by_contra(self: TacticParser): return self.names()
+@patch
+def p_by_contra_bang(self: TacticParser): return self.names()
+@patch
+def p_subst(self: TacticParser): return self.names()
+@patch
+def p_interval_cases(self: TacticParser): return (self.ident(),)
+
+@patch
+def p_clear(self: TacticParser):
+    if not self.at("*"): return self.names()
+    self.next(); self.expect("-")
+    return ("*", *self.names())
+@patch
+def p_push_neg(self: TacticParser): return (self.location(),)
+@patch
+def p_rintro(self: TacticParser):
+    pats = []
+    while not self.stopped() and not self.at(":"): pats.append(self.pattern_atom())
+    return tuple(pats)
+
+@patch
+def p_rw(self: TacticParser):
+    self.expect("[")
+    self.cols.append(-1)
+    rules = []
+    while True:
+        rev = self.at("←")
+        if rev: self.next()
+        rules.append((rev, self.term()))
+        if not self.at(","): break
+        self.next()
+    self.cols.pop(); self.expect("]")
+    return (tuple(rules), self.location())
+TacticParser.p_rewrite = TacticParser.p_rw
+TacticParser.p_rwa = TacticParser.p_rw
+
+@patch
+def p_decider(self: TacticParser):
+    if self.at("only"): self.next()
+    return (self.hints(), self.location())
+
+
+for _n in HINTED + ("positivity", "omega", "decide", "ring", "tauto", "norm_cast", "push_cast"):
+    setattr(TacticParser, "p_" + _n.replace("!", "_bang"), TacticParser.p_decider)
+
+# %% ../../nbs/04b_minilean.goals.ipynb #08a55081
+@patch
+def p_cases(self: TacticParser):
+    target = self.term()
+    if not self.at("with"): return (target, None)
+    self.next()
+    col = self.cols[-1]
+    alts = []
+    while self.tok.text == "|" and self.tok.kind == "sym" and (not self.stopped() or self.tok.col >= col):
+        self.next()
+        ctor = self.ident()
+        names = []
+        while not self.at("=>"): names.append(self.ident() if not self.at("_") else self.next().text)
+        self.expect("=>")
+        if any(c == ctor for c, _, _ in alts): raise self.error(f"duplicate alternative '{ctor}'")
+        alts.append((ctor, tuple(names), self.block_after()))
+    if not alts: raise self.error("expected '|'")
+    return (target, tuple(alts))
+TacticParser.p_induction = TacticParser.p_cases
+
+@patch
+def p_cases_prime(self: TacticParser):
+    target = self.term()
+    names = ()
+    if self.at("with"): self.next(); names = self.names()
+    return (target, names)
+TacticParser.p_induction_prime = TacticParser.p_cases_prime
+
+@patch
+def pattern_atom(self: TacticParser):
+    if self.at("⟨"):
+        self.next(); self.cols.append(-1)
+        items = [] if self.at("⟩") else [self.pattern()]
+        while self.at(","): self.next(); items.append(self.pattern())
+        self.cols.pop(); self.expect("⟩")
+        return ("tuple", tuple(items))
+    if self.at("("):
+        self.next(); self.cols.append(-1)
+        p = self.pattern()
+        self.cols.pop(); self.expect(")")
+        return p
+    if self.at("-"): self.next(); return ("clear",)
+    if self.at("_"): self.next(); return ("name", "_")
+    name = self.ident()
+    return ("rfl",) if name == "rfl" else ("name", name)
+
+@patch
+def pattern(self: TacticParser):
+    alts = [self.pattern_atom()]
+    while self.at("|"): self.next(); alts.append(self.pattern_atom())
+    return alts[0] if len(alts) == 1 else ("alt", tuple(alts))
+
+@patch
+def p_rcases(self: TacticParser):
+    target = self.term()
+    self.expect("with")
+    return (target, self.pattern())
+
+@patch
+def p_obtain(self: TacticParser):
+    pat = self.pattern()
+    ty = None
+    if self.at(":"): self.next(); ty = self.term()
+    if not self.at(":="):
+        if ty is None: raise self.error("expected ':='")
+        return (pat, ty, None)
+    self.next()
+    return (pat, ty, self.term())
+
+@patch
+def p_have(self: TacticParser):
+    name = "this"
+    if not self.stopped() and self.tok.kind == "id" and self.tok.text not in ("by",): name = self.next().text
+    elif self.at("_"): self.next()
+    ty = None
+    if self.at(":"): self.next(); ty = self.term()
+    if self.at(":="): self.next(); return (name, ty, self.term())
+    if ty is None: raise self.error("expected ':' or ':='")
+    return (name, ty, None)
 
 # %% ../../nbs/04b_minilean.goals.ipynb #afe96c85
 def _zero(t): return Num(0, t)
