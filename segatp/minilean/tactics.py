@@ -261,8 +261,11 @@ def t_contradiction(self: Runner, g: MGoal) -> list[MGoal]:
     for p, n in zip(props, norms):
         if p == FALSE: return []
         if isinstance(n, Op) and n.op == "→" and n.args[1] == FALSE:
-            if n.args[0] in norms or closed_eq(n.args[0]): return []
-        if isinstance(p, Op) and p.op == "=" and eval_closed(p.args[0]) is not None and eval_closed(p.args[0]) != eval_closed(p.args[1]) and eval_closed(p.args[1]) is not None: return []
+            q = n.args[0]
+            if q in norms or (isinstance(q, Op) and q.op == "=" and q.args[0] == q.args[1]): return []
+        if isinstance(p, Op) and p.op == "=" and p.args[0].ty == "ℕ":  # distinct ℕ literals are distinct constructors
+            va, vb = eval_closed(p.args[0]), eval_closed(p.args[1])
+            if va is not None and vb is not None and va != vb: return []
     raise TacticError("contradiction failed\n" + g.pp)
 
 @patch
