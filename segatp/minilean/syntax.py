@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from fastcore.basics import patch
+
 from ..core import SegatpError
 
 # %% auto #0
@@ -205,7 +207,7 @@ def _var_type(e, name):
         if t is not None: return t
     return None
 
-
+# %% ../../nbs/04_minilean.syntax.ipynb #18d04a5d
 MAX_BITS = 1 << 16  # closed powers whose value would be larger are left uncomputed
 
 
@@ -252,7 +254,7 @@ def eval_value(e) -> Fraction | int | None:
     a, b = (Fraction(v) for v in vals)
     return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b if b else Fraction(0)}.get(e.op, lambda: None)()
 
-
+# %% ../../nbs/04_minilean.syntax.ipynb #30b00a01
 _FLIP = {">": "<", "≥": "≤"}
 
 
@@ -364,7 +366,6 @@ KEYWORDS = {"at", "with", "by", "fun", "from", "using", "then", "else", "if", "d
             "theorem", "lemma", "example", "def"}
 INFIX = {"↔": 20, "→": 25, "∨": 30, "∧": 35, **{r: 50 for r in RELS}, "+": 65, "-": 65, "*": 70, "/": 70, "%": 70,
          "^": 75}
-_REL_ASCII = {"≠": "≠"}
 
 
 class Parser:
@@ -405,115 +406,121 @@ class Parser:
         t = self.tok
         return MiniLeanError(f"{t.line}:{t.col}: {msg}" + (f", found '{t.text}'" if t.text else ", found end of input"))
 
-    # terms
-    def term(self, rbp: int = 0):
-        """Parse a term whose operators bind tighter than `rbp`."""
-        left = self.prefix()
-        while not (isinstance(left, Op) and left.op == "by") and not self.stopped() and self.tok.kind == "sym" and self.tok.text in INFIX:
-            op = self.tok.text
-            p = INFIX[op]
-            if p < rbp or (p == rbp and op not in RIGHT_ASSOC): break
-            self.next()
-            right = self.term(p if op in RIGHT_ASSOC else p + 1)
-            left = Op(op, (left, right))
-        return left
+# %% ../../nbs/04_minilean.syntax.ipynb #9936d60e
+@patch
+def term(self: Parser, rbp: int = 0):
+    """Parse a term whose operators bind tighter than `rbp`."""
+    left = self.prefix()
+    while not (isinstance(left, Op) and left.op == "by") and not self.stopped() and self.tok.kind == "sym" and self.tok.text in INFIX:
+        op = self.tok.text
+        p = INFIX[op]
+        if p < rbp or (p == rbp and op not in RIGHT_ASSOC): break
+        self.next()
+        right = self.term(p if op in RIGHT_ASSOC else p + 1)
+        left = Op(op, (left, right))
+    return left
 
-    def prefix(self):
-        if self.stopped(): raise self.error("expected term")
-        t = self.tok
-        if t.kind == "sym" and t.text == "¬": self.next(); return Op("¬", (self.term(40),))
-        if t.kind == "sym" and t.text == "-": self.next(); return Op("neg", (self.term(75),))
-        if t.kind == "sym" and t.text in ("∀", "∃"): return self.binder()
-        if t.kind == "sym" and t.text == "↑": self.next(); return Op("cast", (self.atom(),))
-        if t.kind == "id" and t.text == "show":
+@patch
+def prefix(self: Parser):
+    if self.stopped(): raise self.error("expected term")
+    t = self.tok
+    if t.kind == "sym" and t.text == "¬": self.next(); return Op("¬", (self.term(40),))
+    if t.kind == "sym" and t.text == "-": self.next(); return Op("neg", (self.term(75),))
+    if t.kind == "sym" and t.text in ("∀", "∃"): return self.binder()
+    if t.kind == "sym" and t.text == "↑": self.next(); return Op("cast", (self.atom(),))
+    if t.kind == "id" and t.text == "show":
+        self.next()
+        ty = self.term()
+        if self.at("from"): self.next(); return Op("ascr", (self.term(), ty))
+        if not self.at("by"): raise self.error("expected 'from' or 'by'")
+        return Op("ascr", (self.prefix(), ty))
+    if t.kind == "id" and t.text == "by":
+        self.next()
+        if self.by_hook is None: raise self.error("tactic blocks are not allowed here")
+        return Op("by", (self.by_hook(self),))
+    head = self.atom()
+    args = []
+    while self.starts_atom(): args.append(self.atom())
+    if head == Var("abs") and len(args) == 1: return Op("abs", tuple(args))
+    return Op("app", (head, *args)) if args else head
+
+@patch
+def starts_atom(self: Parser) -> bool:
+    t = self.tok
+    if self.stopped(): return False
+    if t.kind == "num": return True
+    if t.kind == "id": return t.text not in KEYWORDS
+    return t.kind == "sym" and t.text in ("(", "⟨", "?_", "_", "↑")
+
+@patch
+def atom(self: Parser):
+    t = self.next()
+    if t.kind == "num":
+        e = Num(Fraction(t.text) if "." in t.text else int(t.text))
+    elif t.kind == "id" and t.text not in KEYWORDS:
+        e = Op(t.text) if t.text in ("True", "False") else Var(t.text)
+    elif t.text == "(":
+        self.cols.append(-1)
+        e = self.term()
+        if self.at(":"):
+            self.next()
+            e = Op("ascr", (e, self.term()))
+        self.cols.pop()
+        self.expect(")")
+    elif t.text == "⟨":
+        self.cols.append(-1)
+        items = [self.term()] if not self.at("⟩") else []
+        while self.at(","): self.next(); items.append(self.term())
+        self.cols.pop()
+        self.expect("⟩")
+        e = Op("anon", tuple(items))
+    elif t.text == "|":
+        e = Op("abs", (self.term(),))
+        self.expect("|")
+    elif t.text == "?_": e = Op("hole")
+    elif t.text == "_": e = Var("_")
+    elif t.text == "↑": e = Op("cast", (self.atom(),))
+    else:
+        self.i -= 1
+        raise self.error("expected term")
+    while not self.stopped() and self.tok.kind == "proj":
+        e = Op("proj", (e, self.next().text[1:]))
+    return e
+
+@patch
+def binder_group(self: Parser) -> list[tuple[str, object]]:
+    """Binders `x y`, `x y : T` or `(x y : T) (z : U)` up to the `,`."""
+    out = []
+    if self.at("("):
+        while self.at("("):
+            self.next()
+            names = [self.ident()]
+            while not self.at(":"): names.append(self.ident())
             self.next()
             ty = self.term()
-            if self.at("from"): self.next(); return Op("ascr", (self.term(), ty))
-            if not self.at("by"): raise self.error("expected 'from' or 'by'")
-            return Op("ascr", (self.prefix(), ty))
-        if t.kind == "id" and t.text == "by":
-            self.next()
-            if self.by_hook is None: raise self.error("tactic blocks are not allowed here")
-            return Op("by", (self.by_hook(self),))
-        head = self.atom()
-        args = []
-        while self.starts_atom(): args.append(self.atom())
-        if head == Var("abs") and len(args) == 1: return Op("abs", tuple(args))
-        return Op("app", (head, *args)) if args else head
-
-    def starts_atom(self) -> bool:
-        t = self.tok
-        if self.stopped(): return False
-        if t.kind == "num": return True
-        if t.kind == "id": return t.text not in KEYWORDS
-        return t.kind == "sym" and t.text in ("(", "⟨", "?_", "_", "↑")
-
-    def atom(self):
-        t = self.next()
-        if t.kind == "num":
-            e = Num(Fraction(t.text) if "." in t.text else int(t.text))
-        elif t.kind == "id" and t.text not in KEYWORDS:
-            e = Op(t.text) if t.text in ("True", "False") else Var(t.text)
-        elif t.text == "(":
-            self.cols.append(-1)
-            e = self.term()
-            if self.at(":"):
-                self.next()
-                e = Op("ascr", (e, self.term()))
-            self.cols.pop()
             self.expect(")")
-        elif t.text == "⟨":
-            self.cols.append(-1)
-            items = [self.term()] if not self.at("⟩") else []
-            while self.at(","): self.next(); items.append(self.term())
-            self.cols.pop()
-            self.expect("⟩")
-            e = Op("anon", tuple(items))
-        elif t.text == "|":
-            e = Op("abs", (self.term(),))
-            self.expect("|")
-        elif t.text == "?_": e = Op("hole")
-        elif t.text == "_": e = Var("_")
-        elif t.text == "↑": e = Op("cast", (self.atom(),))
-        else:
-            self.i -= 1
-            raise self.error("expected term")
-        while not self.stopped() and self.tok.kind == "proj":
-            e = Op("proj", (e, self.next().text[1:]))
-        return e
+            out += [(n, ty) for n in names]
+        return out
+    names = [self.ident()]
+    while not self.at(":", ",", *_BINDER_PRED): names.append(self.ident())
+    ty = None
+    if self.at(":"): self.next(); ty = self.term()
+    return [(n, ty) for n in names]
 
-    def binder_group(self) -> list[tuple[str, object]]:
-        """Binders `x y`, `x y : T` or `(x y : T) (z : U)` up to the `,`."""
-        out = []
-        if self.at("("):
-            while self.at("("):
-                self.next()
-                names = [self.ident()]
-                while not self.at(":"): names.append(self.ident())
-                self.next()
-                ty = self.term()
-                self.expect(")")
-                out += [(n, ty) for n in names]
-            return out
-        names = [self.ident()]
-        while not self.at(":", ",", *_BINDER_PRED): names.append(self.ident())
-        ty = None
-        if self.at(":"): self.next(); ty = self.term()
-        return [(n, ty) for n in names]
-
-    def binder(self):
-        q = self.next().text
-        group = self.binder_group()
-        pred = None
-        if self.at(*_BINDER_PRED):
-            op = self.next().text
-            pred = (op, self.term(51))
-        self.expect(",")
-        body = self.term()
-        for name, ty in reversed(group):  # `∃ x y > 0, P` is `∃ x > 0, ∃ y > 0, P`: the bound applies to every name
-            if pred is not None: body = Op("∧" if q == "∃" else "→", (Op(pred[0], (Var(name), pred[1])), body))
-            body = Bind(q, name, ty, body, None)
-        return body
+@patch
+def binder(self: Parser):
+    q = self.next().text
+    group = self.binder_group()
+    pred = None
+    if self.at(*_BINDER_PRED):
+        op = self.next().text
+        pred = (op, self.term(51))
+    self.expect(",")
+    body = self.term()
+    for name, ty in reversed(group):  # `∃ x y > 0, P` is `∃ x > 0, ∃ y > 0, P`: the bound applies to every name
+        if pred is not None: body = Op("∧" if q == "∃" else "→", (Op(pred[0], (Var(name), pred[1])), body))
+        body = Bind(q, name, ty, body, None)
+    return body
 
 # %% ../../nbs/04_minilean.syntax.ipynb #d4b68993
 ORDER = {t: i for i, t in enumerate(NUM_TYPES)}
