@@ -103,12 +103,23 @@ def _check_backend(args):
     return lambda path: check_lean_repl(path, project=args.project, repl_cmd=args.repl_cmd, timeout=args.timeout)
 
 
+def _declares_something(path: Path) -> bool:
+    """Whether a Lean file has a `theorem`/`lemma`/`example` (a file the lexer rejects is left to the backend)."""
+    from segatp.lexer import DECLARATION_KEYWORDS, LexError, split_commands
+    try:
+        return any(c.keyword in DECLARATION_KEYWORDS for c in split_commands(path.read_text(encoding="utf-8")))
+    except (LexError, UnicodeDecodeError):
+        return True
+
+
 def cmd_check(args) -> int:
     """Check the declarations of Lean files; exit 0 only if all are proved."""
     check, all_proved = _check_backend(args), True
     for path in args.files:
         if not Path(path).is_file(): raise SegatpError(f"{path}: no such Lean file")
-        for v in check(path):
+        verdicts = check(path) if _declares_something(Path(path)) else []
+        if not verdicts: raise SegatpError(f"no theorem, lemma or example to check in {path}")
+        for v in verdicts:
             all_proved &= v.verdict == "proved"
             if args.json:
                 print(msgspec.json.encode({"file": str(path), "name": v.name, "verdict": v.verdict,

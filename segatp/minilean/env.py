@@ -7,31 +7,22 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..core import (DataError, DeclarationVerdict, LeanError, ProofFinished, ProofTimeout, SegatpError,
                          TacticResult, TacticState, Theorem)
-from .syntax import (TRUE, TYPE_NAMES, MiniLeanError, Op, Parser, Var, elab_prop, elab_type, strip_comments)
-from .goals import (Elab, MGoal, SorryUsed, TacticParser, TacticTimeout, parse_tactics, pp_goals)
-from .tactics import Runner, add_hyp
+from ..lexer import DECLARATION_KEYWORDS, Command, LexError, lex, split_commands, split_declaration, strip_comments
+from .syntax import TRUE, MiniLeanError, Parser, elab_binder, elab_prop
+from .goals import Elab, TacticParser, parse_tactics
+from .kernel import MGoal, SorryUsed, TacticTimeout, add_hyp, check_goal, pp_goals
+from .tactics import Runner
 
 # %% auto #0
-__all__ = ['DECL_KEYWORDS', 'IGNORED_COMMANDS', 'parse_statement', 'MiniLeanEnv', 'trace_proof', 'check_declaration',
-           'check_lean_text', 'check_lean_file']
+__all__ = ['KNOWN_NAMESPACES', 'HARMLESS_OPTIONS', 'HEADER_COMMANDS', 'parse_statement', 'MiniLeanEnv', 'trace_proof',
+           'check_declaration', 'check_lean_text', 'check_lean_file']
 
 # %% ../../nbs/04e_minilean.env.ipynb #2e28d2b8
-DECL_KEYWORDS = ("theorem", "lemma", "example")
-
-
-def _is_type_syntax(s, ctx: dict) -> bool:
-    """Whether a binder's syntax denotes a type (rather than a proposition)."""
-    if isinstance(s, Var): return s.name in TYPE_NAMES or s.name not in ctx
-    if isinstance(s, Op) and s.op == "app": return isinstance(s.args[0], Var) and s.args[0].name not in ctx
-    return isinstance(s, Op) and s.op == "→" and all(_is_type_syntax(a, ctx) for a in s.args)
-
-
 def _binders(p: Parser) -> list[tuple[str, object]]:
     out = []
     closing = {"(": ")", "{": "}", "⦃": "⦄"}
@@ -52,10 +43,13 @@ def _binders(p: Parser) -> list[tuple[str, object]]:
 @lru_cache(maxsize=1024)
 def parse_statement(statement: str) -> tuple[str, MGoal]:
     """The declaration name (`example` for examples) and initial goal of `theorem NAME binders : P` (cached)."""
-    text = re.sub(r":=\s*(by)?\s*$", "", strip_comments(statement).strip())
     try:
-        p = Parser(text)
-        kw = p.next().text if p.tok.text in DECL_KEYWORDS else None
+        text = strip_comments(statement)
+        parts = split_declaration(text)
+        if parts is not None and parts[1].strip() not in ("", "by"):
+            raise MiniLeanError("unexpected text after ':=' in a statement")
+        p = Parser((parts[0] if parts else text).strip())
+        kw = p.next().text if p.tok.text in DECLARATION_KEYWORDS else None
         if kw is None: raise MiniLeanError("a declaration must start with 'theorem', 'lemma' or 'example'")
         name = "example" if kw == "example" else p.ident()
         binders = _binders(p)
@@ -65,28 +59,36 @@ def parse_statement(statement: str) -> tuple[str, MGoal]:
         goal = MGoal((), TRUE)
         for n, s in binders:
             ctx = goal.ctx
-            goal = add_hyp(goal, n, elab_type(s) if _is_type_syntax(s, ctx) else elab_prop(s, ctx))
-        return name, replace(goal, target=elab_prop(stmt, goal.ctx))
-    except MiniLeanError as e:
+            goal = add_hyp(goal, n, elab_binder(s, ctx))
+        return name, check_goal(replace(goal, target=elab_prop(stmt, goal.ctx)))
+    except (MiniLeanError, LexError) as e:
         raise SegatpError(f"statement outside the minilean fragment: {e}") from None
     except RecursionError:
         raise SegatpError("statement outside the minilean fragment: nested too deeply") from None
 
 # %% ../../nbs/04e_minilean.env.ipynb #6c610368
-def _state(goals, counter) -> TacticResult:
+@dataclass(frozen=True, eq=False)
+class _Goals:
+    """A minilean state's payload: its goals and the environment that made it (None: a trace's, owned by none)."""
+    env: object
+    goals: tuple
+
+
+def _state(goals, counter, env=None) -> TacticResult:
     if not goals: return ProofFinished(next(counter))
-    return TacticState(pp_goals(goals), next(counter), tuple(goals))
+    return TacticState(pp_goals(goals), next(counter), _Goals(env, tuple(goals)))
 
 
 def _run(runner: Runner, goals: list, tactic: str) -> list | LeanError | ProofTimeout:
     """Run tactic text; failures become result values."""
     try:
+        lex(tactic)
         return runner.run_seq(parse_tactics(tactic), goals, [])
     except TacticTimeout as e:
         return ProofTimeout(str(e), runner.timeout)
     except SorryUsed:
         return LeanError("declaration uses 'sorry'")
-    except MiniLeanError as e:
+    except (MiniLeanError, LexError) as e:
         return LeanError(str(e))
     except RecursionError:
         return LeanError("maximum recursion depth reached (term nested too deeply)")
@@ -104,17 +106,20 @@ class MiniLeanEnv:
 
     def __enter__(self) -> tuple[MiniLeanEnv, TacticState]:
         _, goal = parse_statement(self.theorem.statement)
-        return self, TacticState(pp_goals([goal]), next(self.counter), (goal,))
+        return self, _state([goal], self.counter, self)
 
     def __exit__(self, *exc) -> None:
         return None
 
     def run_tac(self, state: TacticState, tactic: str) -> TacticResult:
-        """Run `tactic` (one tactic or a block) on `state`."""
-        if isinstance(state, ProofFinished) or state.payload is None or not isinstance(state.payload, tuple):
-            return LeanError("no goals to be proved" if isinstance(state, ProofFinished) else "this state does not come from a minilean environment")
-        out = _run(Runner(self.timeout, self.z3_timeout), list(state.payload), tactic)
-        return out if isinstance(out, (LeanError, ProofTimeout)) else _state(out, self.counter)
+        """Run `tactic` (one tactic or a block) on `state`, a state this environment made."""
+        if isinstance(state, ProofFinished): return LeanError("no goals to be proved")
+        payload = getattr(state, "payload", None)
+        if not isinstance(payload, _Goals) or payload.env is not self:
+            return LeanError("this state does not come from this environment (it belongs to another theorem's "
+                             "environment or to another backend)")
+        out = _run(Runner(self.timeout, self.z3_timeout), list(payload.goals), tactic)
+        return out if isinstance(out, (LeanError, ProofTimeout)) else _state(out, self.counter, self)
 
 # %% ../../nbs/04e_minilean.env.ipynb #fea7cbe3
 @dataclass(frozen=True)
@@ -136,9 +141,10 @@ def _check_proof(goal: MGoal, proof: str, timeout: float, record=None) -> _Outco
     is_tactic = _is_by_block(proof)
     if is_tactic: proof = proof.replace("by", "  ", 1)
     try:
+        lex(proof)
         tacs = parse_tactics(proof) if is_tactic else None
         term = None if is_tactic else _parse_term(proof)
-    except MiniLeanError as e:
+    except (MiniLeanError, LexError) as e:
         return _Outcome("error", f"parse error: {e}", 0)
     except RecursionError:
         return _Outcome("error", "parse error: nested too deeply", 0)
@@ -190,47 +196,120 @@ def trace_proof(theorem: Theorem,  # the theorem (statement in the fragment)
     return DeclarationVerdict(name, out.verdict, out.message, out.steps), steps
 
 # %% ../../nbs/04e_minilean.env.ipynb #988a217a
-IGNORED_COMMANDS = ("import", "open", "set_option", "namespace", "section", "end", "universe", "variable", "noncomputable")
-_COMMAND = re.compile(r"^(@\[[^\]]*\]\s*)?((private|protected|nonrec)\s+)*([A-Za-z_]+)")
+KNOWN_NAMESPACES = frozenset({"BigOperators", "Real", "Nat", "Int", "Rat", "Topology", "Finset", "Set", "Function",
+                              "Classical", "Complex", "Polynomial", "Filter", "NNReal", "ENNReal"})
+HARMLESS_OPTIONS = {"maxHeartbeats": 200000, "maxRecDepth": 512, "synthInstance.maxHeartbeats": 20000,
+                    "linter.*": None, "pp.*": None}  # option: the least nonzero value allowed (None: any true/false/numeral)
+HEADER_COMMANDS = ("import", "open", "set_option", "namespace", "section", "end", "universe", "/-!")
 
 
-def _split_commands(text: str) -> list[tuple[int, str, str]]:
-    """(line, keyword, text) of each command; a command starts with a non-blank character at column 0."""
-    clean = strip_comments(text)
-    lines = clean.split("\n")
-    starts = [i for i, l in enumerate(lines) if l[:1] and not l[0].isspace()]
-    out = []
-    for k, i in enumerate(starts):
-        j = starts[k + 1] if k + 1 < len(starts) else len(lines)
-        m = _COMMAND.match(lines[i])
-        kw = m.group(4) if m else lines[i].split()[0]
-        body = "\n".join(lines[i:j])
-        if m: body = " " * (len(m.group(0)) - len(kw)) + body[len(m.group(0)) - len(kw):]
-        out.append((i + 1, kw, body))
-    return out
-
-
-def _split_proof(decl: str) -> tuple[str, str] | None:
-    """Split a declaration at its top-level `:=` into statement and proof (blanked so columns are kept)."""
-    depth = 0
-    for m in re.finditer(r"[()\[\]{}⟨⟩]|:=", decl):
-        t = m.group()
-        if t in "([{⟨": depth += 1
-        elif t in ")]}⟩": depth -= 1
-        elif depth == 0:
-            before = decl[:m.start()]
-            blank = re.sub(r"[^\n]", " ", decl[:m.end()])
-            return before, blank + decl[m.end():]
+def _option_problem(c: Command) -> str | None:
+    """Why a `set_option` command (or prefix) is not harmless; None when it is."""
+    if len(c.tokens) != 3: return "expected 'set_option NAME VALUE'"
+    name, value = c.tokens[1].text, c.tokens[2]
+    key = name if name in HARMLESS_OPTIONS else name.split(".")[0] + ".*"
+    if key not in HARMLESS_OPTIONS: return f"option '{name}' is outside the minilean fragment (it may change what Lean accepts)"
+    least = HARMLESS_OPTIONS[key]
+    if least is None: return None if value.kind == "num" or value.text in ("true", "false") else f"bad value for '{name}'"
+    if value.kind != "num" or not value.text.isdigit(): return f"option '{name}' needs a natural number"
+    if 0 < int(value.text) < least or (name == "maxRecDepth" and int(value.text) == 0):
+        return f"'set_option {name} {value.text}' lowers a limit below Lean's default: Lean may reject what minilean accepts"
     return None
 
 
-def check_declaration(decl: str,  # the declaration text, from its keyword to its end
+def _open_problem(c: Command, declared_namespaces: set[str]) -> str | None:
+    """Why an `open` command (or prefix) is outside the fragment; None when it only opens known namespaces."""
+    names = [t for t in c.tokens[1:] if t.text != "scoped" or t is not c.tokens[1]]
+    if not names or any(t.kind != "ident" or t.text in ("hiding", "renaming", "in") for t in names):
+        return "only 'open A B …' is in the minilean fragment (no hiding, renaming or explicit lists)"
+    unknown = [t.text for t in names if t.text not in KNOWN_NAMESPACES and t.text not in declared_namespaces]
+    return f"unknown namespace '{unknown[0]}'" if unknown else None
+
+# %% ../../nbs/04e_minilean.env.ipynb #73e89758
+class _Scopes:
+    """The open namespaces and sections of a file, the namespaces declared in it, and the names declared so far."""
+
+    def __init__(self):
+        self.stack: list[tuple[str, str]] = []  # (kind, header) per scope, innermost last
+        self.namespaces: set[str] = set()
+        self.declared: set[str] = set()
+        self.started = False  # whether a command other than `import` has been seen
+
+    def full_name(self, name: str) -> str:
+        if name.startswith("_root_."): return name[len("_root_."):]
+        return ".".join([h for k, h in self.stack if k == "namespace"] + [name])
+
+    def open(self, kind: str, name: str) -> None:
+        parts = name.split(".") if name else [""]
+        self.stack += [(kind, p) for p in parts]
+        if kind == "namespace": self.namespaces.update(parts + [name])
+
+    def end(self, name: str) -> str | None:
+        """Close the scopes `end NAME` closes; Lean's complaint when it cannot."""
+        parts = name.split(".") if name else [""]
+        if len(parts) > len(self.stack): self.stack = []; return "invalid 'end', insufficient scopes"
+        closed, self.stack = self.stack[len(self.stack) - len(parts):], self.stack[:len(self.stack) - len(parts)]
+        if [h for _, h in closed] == parts: return None
+        expected = ".".join(h for _, h in closed)
+        return f"invalid 'end', name is missing (expected {expected})" if not name else \
+            f"invalid 'end', name mismatch (expected {expected or 'nothing'})"
+
+
+def _header_problem(c: Command, scopes: _Scopes) -> str | None:
+    """Why a non-declaration command is not accepted; None for a header command (then applied to `scopes`)."""
+    kw, args = c.keyword, c.tokens[1:]
+    if kw not in HEADER_COMMANDS:
+        if kw == "variable": return "'variable' is outside the minilean fragment (it would add hypotheses to the theorems after it)"
+        return f"command '{kw}' is outside the minilean fragment"
+    if c.prefixes: return f"'… in' before '{kw}' is outside the minilean fragment"
+    if c.docstring or c.modifiers not in ((), ("noncomputable",)) or (c.modifiers and kw != "section"):
+        return f"'{c.docstring or ' '.join(c.modifiers)}' cannot precede '{kw}'"
+    if kw == "import":
+        if scopes.started: return "invalid 'import' command, it must be used in the beginning of the file"
+        return None if [t.text for t in args] in (["Mathlib"], ["Aesop"]) else \
+            "minilean checks against all of Mathlib: only 'import Mathlib' and 'import Aesop' are in the fragment"
+    if kw == "open": return _open_problem(c, scopes.namespaces)
+    if kw == "set_option": return _option_problem(c)
+    if kw in ("namespace", "section", "end"):
+        if len(args) > 1 or (args and args[0].kind != "ident") or (kw == "namespace" and not args):
+            return f"expected '{kw} NAME'" if kw == "namespace" else f"expected '{kw}' or '{kw} NAME'"
+        name = args[0].text if args else ""
+        if kw == "end": return scopes.end(name)
+        scopes.open(kw, name)
+        return None
+    if kw == "universe" and (not args or any(t.kind != "ident" for t in args)): return "expected 'universe u …'"
+    return None
+
+# %% ../../nbs/04e_minilean.env.ipynb #74a82a14
+def _declaration_problem(c: Command, scopes: _Scopes) -> str | None:
+    """Why a declaration cannot be checked (a prefix, modifier or duplicate name); records its name."""
+    for p in c.prefixes:
+        why = ((p.docstring or p.modifiers) and f"'{p.docstring or ' '.join(p.modifiers)}' before '{p.keyword} … in'") or \
+            (_open_problem(p, scopes.namespaces) if p.keyword == "open" else _option_problem(p) if p.keyword == "set_option"
+             else f"'{p.keyword} … in' is outside the minilean fragment")
+        if why: return f"line {p.line}: {why}"
+    for m in c.modifiers:
+        if m == "protected" and not any(k == "namespace" for k, _ in scopes.stack):
+            return "protected declarations must be in a namespace"
+        if m not in ("private", "protected"): return f"'{m}' is outside the minilean fragment"
+    if c.keyword == "example": return None
+    if c.name is None: return f"expected a name after '{c.keyword}'"
+    full = scopes.full_name(c.name)
+    if full in scopes.declared: return f"'{full}' has already been declared"
+    scopes.declared.add(full)
+    return None
+
+
+def check_declaration(decl: str,  # the declaration text, from its keyword to its end (columns as in the file)
                       line: int = 1,  # where it starts in its file
                       timeout: float = 10.0) -> DeclarationVerdict:  # wall-time limit for its proof (s)
     """Check one `theorem`/`lemma`/`example` declaration."""
-    parts = _split_proof(decl)
     head = decl.split(None, 2)
     name = "example" if head[0] == "example" else head[1] if len(head) > 1 else head[0]
+    try:
+        parts = split_declaration(decl)
+    except LexError as e:
+        return DeclarationVerdict(name, "error", str(e), 0, line)
     if parts is None: return DeclarationVerdict(name, "error", "expected ':=' and a proof", 0, line)
     try:
         name, goal = parse_statement(parts[0])
@@ -242,12 +321,20 @@ def check_declaration(decl: str,  # the declaration text, from its keyword to it
 
 def check_lean_text(text: str,  # contents of a .lean file
                     timeout: float = 10.0) -> list[DeclarationVerdict]:  # wall-time limit per declaration (s)
-    """Check every declaration of a Lean file's text."""
-    out = []
-    for line, kw, body in _split_commands(text):
-        if kw in IGNORED_COMMANDS: continue
-        if kw in DECL_KEYWORDS: out.append(check_declaration(body.strip("\n"), line, timeout))
-        else: out.append(DeclarationVerdict(kw, "error", f"command '{kw}' is outside the minilean fragment", 0, line))
+    """A verdict for every declaration of a Lean file's text, and an `error` verdict for every command outside the fragment."""
+    try:
+        commands = split_commands(text)
+    except LexError as e:
+        return [DeclarationVerdict("file", "error", f"{e.line}:{e.col}: {e.reason}", 0, e.line)]
+    out, scopes = [], _Scopes()
+    for c in commands:
+        if c.keyword in DECLARATION_KEYWORDS:
+            why = _declaration_problem(c, scopes)
+            name = "example" if c.keyword == "example" else c.name or c.keyword
+            out.append(DeclarationVerdict(name, "error", why, 0, c.line) if why else
+                       check_declaration(" " * c.col + c.text, c.line, timeout))
+        elif (why := _header_problem(c, scopes)): out.append(DeclarationVerdict(c.keyword, "error", why, 0, c.line))
+        scopes.started |= c.keyword != "import"
     return out
 
 

@@ -16,7 +16,7 @@ from .syntax import (FALSE, TRUE, ARITH, NUM_TYPES, ORDER, RELS, Bind, FnTy, Min
 __all__ = ['RECOVERABLE', 'TacticError', 'TacticTimeout', 'SorryUsed', 'Hyp', 'MGoal', 'pp_goals', 'IllFormed', 'type_of',
            'check_goal', 'inaccessible', 'make_room', 'add_hyp', 'child_tag', 'Meta', 'term_type', 'match_pattern',
            'find_instance', 'intro', 'and_intro', 'or_intro', 'exists_intro', 'exfalso', 'cut', 'by_cases',
-           'apply_fact', 'rewrite', 'nat_cases']
+           'apply_fact', 'rewrite', 'subst_eq', 'nat_cases']
 
 # %% ../../nbs/04a_minilean.kernel.ipynb #338febed
 class TacticError(MiniLeanError):
@@ -348,6 +348,22 @@ def rewrite(g: MGoal, fact, rev: bool, loc: str) -> MGoal:
     res = replace_subterm(cur, old, new)
     if loc == "⊢": return replace(g, target=res)
     return replace(g, hyps=tuple(Hyp(x.name, res) if x is h else x for x in g.hyps))
+
+# %% ../../nbs/04a_minilean.kernel.ipynb #fe054047
+def subst_eq(g: MGoal, eq: Hyp) -> MGoal:
+    """`h : x = e ⊢ P x` (or `e = x`) to `⊢ P e`, for a variable `x` that `e` does not mention."""
+    p = eq.ty
+    if isinstance(p, Op) and p.op == "=":
+        a, b = p.args
+        for var, val in ((b, a), (a, b)):
+            if isinstance(var, Var) and g.ctx.get(var.name) == var.ty and var.name not in free_vars(val):
+                sub, keep, moved = {var.name: val}, [], []
+                for x in g.hyps:
+                    if x is eq or (x.is_var and x.name == var.name): continue
+                    if not x.is_var and var.name in free_vars(x.ty): moved.append(Hyp(x.name, subst(x.ty, sub)))
+                    else: keep.append(x)
+                return MGoal((*keep, *moved), subst(g.target, sub), g.tag)
+    raise TacticError(f"subst failed: '{eq.name}' is not an equation with a free variable on one side")
 
 # %% ../../nbs/04a_minilean.kernel.ipynb #85526662
 def nat_cases(g: MGoal, n: str, k: str, ih: str | None) -> list[MGoal]:

@@ -540,7 +540,8 @@ def elab_type(s, ctx: dict | None = None):
 
 def is_type_syntax(s, ctx: dict) -> bool:
     """Whether a binder's syntax denotes a type rather than a proposition (a local name is never a type)."""
-    if isinstance(s, Var): return s.name in TYPE_NAMES and s.name not in ctx
+    if isinstance(s, Var): return s.name not in ctx  # a type name, or an unknown name reported as an unknown type
+    if isinstance(s, Op) and s.op == "app": return isinstance(s.args[0], Var) and s.args[0].name not in ctx
     return isinstance(s, Op) and s.op == "→" and all(is_type_syntax(a, ctx) for a in s.args)
 
 

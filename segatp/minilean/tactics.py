@@ -14,7 +14,7 @@ from .decide import _DecisionTactics
 from .goals import DECIDERS, Elab, Tac, _sides, closed_eq
 from .kernel import (RECOVERABLE, Hyp, MGoal, SorryUsed, TacticError, TacticTimeout, _rel, add_hyp,
                                     and_intro, apply_fact, by_cases, check_goal, child_tag, cut, exfalso, exists_intro,
-                                    inaccessible, intro, make_room, nat_cases, or_intro, pp_goals, rewrite)
+                                    inaccessible, intro, make_room, nat_cases, or_intro, pp_goals, rewrite, subst_eq)
 from .syntax import (FALSE, TRUE, Bind, Num, Op, Var, defeq, elab_prop, elab_term, eval_closed,
                                     free_vars, normalize, pp, subst)
 
@@ -307,13 +307,18 @@ def discharge(self: Runner, g: MGoal, p) -> bool:
 
 @patch
 def t_use(self: Runner, g: MGoal, *terms) -> list[MGoal]:
-    tag = g.tag
+    """Fill the witnesses of `∃`s in order; a proposition met on the way (`∃ x > 0, …`) becomes a side goal, as Mathlib's `use` does."""
+    tag, side = g.tag, []
     for s in terms:
+        while isinstance(g.target, Op) and g.target.op == "∧" and not isinstance(g.target.args[0], Bind):
+            left, right = and_intro(g)
+            side.append(replace(left, tag=child_tag(tag, "h")))
+            g = right
         p = g.target
         if not (isinstance(p, Bind) and p.q == "∃"): raise TacticError(f"use: too many arguments, the goal is not an existential\n  {pp(p)}")
         g = exists_intro(g, elab_term(s, g.ctx, p.vty))
     g = replace(g, tag=child_tag(tag, "h"))
-    return [] if self.discharge(g, g.target) else [g]
+    return [x for x in [*side, g] if not self.discharge(x, x.target)]
 Runner.t_exists = Runner.t_use
 
 @patch
@@ -428,13 +433,10 @@ def subst1(self: Runner, g: MGoal, name: str, keep_tag=True) -> MGoal:
     if h is None: raise TacticError(f"unknown identifier '{name}'")
     cands = [h] if not h.is_var else [x for x in g.hyps if not x.is_var and isinstance(x.ty, Op) and x.ty.op == "=" and Var(name, h.ty) in x.ty.args]
     for eq in cands:
-        if not (isinstance(eq.ty, Op) and eq.ty.op == "="): continue
-        a, b = eq.ty.args
-        for var, val in ((b, a), (a, b)):
-            if isinstance(var, Var) and g.hyp(var.name) is not None and g.hyp(var.name).is_var and var.name not in free_vars(val):
-                sub = {var.name: val}
-                hyps = tuple(x if x.is_var else Hyp(x.name, subst(x.ty, sub)) for x in g.hyps if x is not eq and x.name != var.name)
-                return MGoal(hyps, subst(g.target, sub), g.tag)
+        try:
+            return subst_eq(g, eq)
+        except TacticError:
+            continue
     raise TacticError(f"subst failed: '{name}' is not an equation with a free variable on one side")
 
 @patch

@@ -3,7 +3,7 @@ import Aesop
 set_option maxHeartbeats 400000
 open BigOperators Real Nat
 
-/-- Correct proofs in the minilean fragment: every declaration must check as `proved`. -/
+/-! Correct proofs in the minilean fragment: every declaration must check as `proved`. -/
 namespace Good
 
 theorem amgm (a b : ℝ) : 2 * a * b ≤ a ^ 2 + b ^ 2 := by
