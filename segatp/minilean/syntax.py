@@ -12,14 +12,15 @@ from fractions import Fraction
 from fastcore.basics import patch
 
 from ..core import SegatpError
+from ..lexer import LexError, strip_comments
 
 # %% auto #0
 __all__ = ['NUM_TYPES', 'TYPE_NAMES', 'TRUE', 'FALSE', 'RELS', 'CONNECTIVES', 'ARITH', 'PREC', 'RIGHT_ASSOC', 'NONASSOC',
            'MAX_PREC', 'MAX_BITS', 'SYMBOLS', 'ASCII', 'KEYWORDS', 'INFIX', 'ORDER', 'MiniLeanError', 'FnTy', 'Var',
            'Num', 'Op', 'Bind', 'free_vars', 'pp', 'pp_type', 'subst', 'rename_var', 'eval_closed', 'eval_value',
-           'normalize', 'defeq', 'subterms', 'replace_subterm', 'mentions', 'Token', 'strip_comments', 'tokenize',
-           'Parser', 'elab_type', 'is_type_syntax', 'pp_syntax', 'elab_term', 'mentions_syntax', 'infer_binder_type',
-           'elab_prop', 'elab_binder', 'parse_prop']
+           'normalize', 'defeq', 'subterms', 'replace_subterm', 'mentions', 'Token', 'tokenize', 'Parser', 'elab_type',
+           'is_type_syntax', 'pp_syntax', 'elab_term', 'mentions_syntax', 'infer_binder_type', 'elab_prop',
+           'elab_binder', 'parse_prop']
 
 # %% ../../nbs/04_minilean.syntax.ipynb #798d1f50
 class MiniLeanError(SegatpError):
@@ -328,25 +329,12 @@ _TOKEN_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)|(?P<id>{_NAME})|(?P<proj>(?<=[\
                        rf"(?P<sym>{'|'.join(re.escape(s) for s in SYMBOLS)})")
 
 
-def strip_comments(text: str) -> str:
-    """Blank out `--` and `/- -/` comments, keeping newlines and columns."""
-    if "--" not in text and "/-" not in text: return text
-    out, i, depth = [], 0, 0
-    while i < len(text):
-        if text.startswith("/-", i): depth, i = depth + 1, i + 2; out.append("  "); continue
-        if depth and text.startswith("-/", i): depth, i = depth - 1, i + 2; out.append("  "); continue
-        if not depth and text.startswith("--", i):
-            j = text.find("\n", i)
-            j = len(text) if j < 0 else j
-            out.append(" " * (j - i)); i = j; continue
-        out.append(text[i] if not depth or text[i] == "\n" else " ")
-        i += 1
-    return "".join(out)
-
-
 def tokenize(text: str) -> list[Token]:
     """Split Lean text into tokens (comments removed); raise `MiniLeanError` on a stray character."""
-    text = strip_comments(text)
+    try:
+        text = strip_comments(text)
+    except LexError as e:
+        raise MiniLeanError(str(e)) from None
     toks, i, line, line_start = [], 0, 1, 0
     while i < len(text):
         c = text[i]
