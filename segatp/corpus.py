@@ -17,15 +17,18 @@ import msgspec
 from tqdm.auto import tqdm
 
 from .core import DataError, ProofFinished, Theorem
+from .corpus_stats import one_tactic_share, shape_stats
 from .minilean.env import trace_proof
 from .trajectory import Step, Trajectory, make_trajectory
 
 # %% auto #0
 __all__ = ['FAMILIES', 'SPLITS', 'linear_form', 'quadratic', 'Problem', 'linear_system', 'linear_iff', 'int_witness',
-           'real_witness', 'mod_arith', 'disjunction_roots', 'recurrence_induction', 'positivity_chain', 'contra_bound',
-           'no_negative_square', 'tautology', 'system_with_product', 'roots_and_bound', 'ProverReport',
-           'trajectory_from_trace', 'prove', 'statement_split', 'draw_problems', 'CorpusResult', 'generate_corpus',
-           'CorpusTheorem', 'load_corpus_theorems', 'replay_trajectory', 'verify_corpus']
+           'real_witness', 'mod_arith', 'disjunction_roots', 'sign_cases', 'recurrence_induction', 'contra_bound',
+           'no_negative_square', 'tautology', 'prop_arith', 'interval_witness', 'nat_witness_mod', 'witness_three',
+           'positivity_conj', 'system_with_product', 'system_eval', 'three_var_system', 'recurrence_value',
+           'roots_and_bound', 'interval_cases_mod', 'ProverReport', 'trajectory_from_trace', 'prove', 'statement_split',
+           'draw_problems', 'CorpusResult', 'generate_corpus', 'CorpusTheorem', 'load_corpus_theorems',
+           'replay_trajectory', 'verify_corpus']
 
 # %% ../nbs/05_corpus.ipynb #653c819a
 def linear_form(coeffs: Iterable[tuple[int, str]], const: int = 0) -> str:
@@ -63,6 +66,12 @@ def _nonzero(rng: random.Random, lo: int = -5, hi: int = 5) -> int:
     return rng.choice([k for k in range(lo, hi + 1) if k])
 
 # %% ../nbs/05_corpus.ipynb #816a7f5b
+def _fraction(w: Fraction) -> str:
+    """A rational number as a Lean term: `3`, `7 / 2`, `(-7 / 2)`."""
+    if w.denominator == 1: return str(w.numerator)
+    return f"({w.numerator} / {w.denominator})" if w < 0 else f"{w.numerator} / {w.denominator}"
+
+
 def linear_system(rng: random.Random) -> Problem:
     """Two linear equations in x, y with an integer solution; prove both values."""
     x0, y0 = rng.randint(-9, 9), rng.randint(-9, 9)
@@ -82,7 +91,9 @@ def linear_system(rng: random.Random) -> Problem:
 
 def linear_iff(rng: random.Random) -> Problem:
     """`a * x + b = c ↔ x = x0` over ℝ."""
-    a, x0, b = _nonzero(rng, -6, 6), rng.randint(-9, 9), rng.randint(-9, 9)
+    while True:
+        a, x0, b = _nonzero(rng, -6, 6), rng.randint(-9, 9), rng.randint(-9, 9)
+        if (a, b) != (1, 0): break  # not `x = x0 ↔ x = x0`
     stmt = f"(x : ℝ) : {linear_form([(a, 'x')], b)} = {a * x0 + b} ↔ x = {x0}"
     return Problem(stmt, "linear_iff", 2, {
         "bullets": "constructor\n· intro h\n  linarith\n· intro h\n  linarith",
@@ -92,25 +103,24 @@ def linear_iff(rng: random.Random) -> Problem:
 
 
 def int_witness(rng: random.Random) -> Problem:
-    """`∃ x : ℤ, a * x + b = c`, proved by giving the witness."""
+    """`∃ x : ℤ, a * x + b = c`, proved by giving the witness and evaluating."""
     a, x0, b = _nonzero(rng, -7, 7), rng.randint(-12, 12), rng.randint(-20, 20)
     stmt = f": ∃ x : ℤ, {linear_form([(a, 'x')], b)} = {a * x0 + b}"
-    return Problem(stmt, "int_witness", 1, {"use": f"use {x0}", "anonymous": f"exact ⟨{x0}, by norm_num⟩",
+    return Problem(stmt, "int_witness", 1, {"anonymous": f"exact ⟨{x0}, by norm_num⟩",
                                             "refine": f"refine ⟨{x0}, ?_⟩\nnorm_num"})
 
 
 def real_witness(rng: random.Random) -> Problem:
     """`∃ x : ℝ, a * x + b = c` with a rational witness."""
     a, b, c = rng.randint(2, 7), rng.randint(-9, 9), rng.randint(-9, 9)
-    w = Fraction(c - b, a)
-    wit = str(w.numerator) if w.denominator == 1 else f"{w.numerator} / {w.denominator}"
-    wit = f"({wit})" if w < 0 and w.denominator != 1 else wit
+    wit = _fraction(Fraction(c - b, a))
     stmt = f": ∃ x : ℝ, {linear_form([(a, 'x')], b)} = {c}"
-    return Problem(stmt, "real_witness", 2, {"use": f"use {wit}\nnorm_num", "refine": f"refine ⟨{wit}, ?_⟩\nnorm_num"})
+    return Problem(stmt, "real_witness", 2, {"anonymous": f"exact ⟨{wit}, by norm_num⟩",
+                                             "refine": f"refine ⟨{wit}, ?_⟩\nnorm_num"})
 
 
 def mod_arith(rng: random.Random) -> Problem:
-    """A residue modulo m determines the residue modulo a divisor of m."""
+    """A residue modulo m determines the residue modulo a divisor of m: one `omega`."""
     d = rng.choice([2, 3, 4, 5])
     m = d * rng.randint(2, 4)
     r = rng.randrange(m)
@@ -130,26 +140,38 @@ def disjunction_roots(rng: random.Random) -> Problem:
     })
 
 
-def recurrence_induction(rng: random.Random) -> Problem:
-    """A recurrence `f (n + 1) = f n + d` bounds f from below: induction on n."""
-    c, d = rng.randint(0, 9), rng.randint(1, 5)
-    stmt = f"(f : ℕ → ℕ) (h₀ : f 0 = {c}) (h₁ : ∀ n, f (n + 1) = f n + {d}) : ∀ n, f n ≥ {c}"
-    return Problem(stmt, "recurrence_induction", 3, {
-        "structured": "intro n\ninduction n with\n| zero => simp [h₀]\n| succ k ih =>\n  rw [h₁]\n  omega",
-        "bullets": "intro n\ninduction n\n· simp [h₀]\n· rw [h₁]\n  omega",
-        "specialize": "intro n\ninduction n with\n| zero => omega\n| succ k ih =>\n  specialize h₁ k\n  omega",
-        "have": "intro n\ninduction n with\n| zero => simp [h₀]\n| succ k ih =>\n  have hk := h₁ k\n  omega",
+def sign_cases(rng: random.Random) -> Problem:
+    """Outside its roots a monic quadratic is nonnegative: a case split, `nlinarith` in each branch."""
+    a, b = sorted(rng.sample(range(-8, 9), 2))
+    fa, fb = (f"({linear_form([(1, 'x')], -r)})" if r else "x" for r in (a, b))
+    stmt = f"(x : ℝ) (h : x ≤ {a} ∨ {b} ≤ x) : {fa} * {fb} ≥ 0"
+    return Problem(stmt, "sign_cases", 3, {
+        "bullets": "rcases h with h | h\n· nlinarith\n· nlinarith",
+        "combinator": "rcases h with h | h <;> nlinarith",
+        "cases": "cases h with\n| inl h => nlinarith\n| inr h => nlinarith",
+        "hint": f"rcases h with h | h\n· nlinarith [sq_nonneg {fa}]\n· nlinarith [sq_nonneg {fb}]",
     })
 
 
-def positivity_chain(rng: random.Random) -> Problem:
-    """Positivity of a sum with a product term, through a `have`."""
-    k = rng.randint(1, 6)
-    stmt = f"(a b : ℝ) (ha : 0 < a) (hb : 0 < b) : 0 < a * b + {linear_form([(k, 'a'), (1, 'b')])}"
-    return Problem(stmt, "positivity_chain", 2, {
-        "have": "have hab : 0 < a * b := mul_pos ha hb\nlinarith",
-        "hint": "nlinarith [mul_pos ha hb]",
-        "positivity": "positivity",
+def recurrence_induction(rng: random.Random) -> Problem:
+    """A recurrence and its closed form (arithmetic, quadratic or geometric growth) or a lower bound: induction on n."""
+    kind, c = rng.choice(["arith", "square", "geom", "bound"]), rng.randint(1, 9)
+    if kind == "geom":
+        r = rng.randint(2, 5)
+        step, goal, finish = f"{r} * f n", f"f n = {c} * {r} ^ n", "ring"
+    elif kind == "square":
+        a = rng.randint(1, 4)
+        step, goal, finish = linear_form([(1, "f n"), (2 * a, "n")], a), f"f n = {linear_form([(a, 'n ^ 2')], c)}", "ring"
+    else:
+        d = rng.randint(1, 7)
+        step, finish = f"f n + {d}", "omega"
+        goal = f"f n = {linear_form([(d, 'n')], c)}" if kind == "arith" else f"f n ≥ {c}"
+    stmt = f"(f : ℕ → ℕ) (h₀ : f 0 = {c}) (h₁ : ∀ n, f (n + 1) = {step}) : ∀ n, {goal}"
+    ih = "" if kind == "bound" else ", ih"
+    return Problem(stmt, "recurrence_induction", 3, {
+        "structured": f"intro n\ninduction n with\n| zero => simp [h₀]\n| succ k ih =>\n  rw [h₁{ih}]\n  {finish}",
+        "induction'": f"intro n\ninduction' n with k ih\n· simp [h₀]\n· rw [h₁{ih}]\n  {finish}",
+        "have": f"intro n\ninduction' n with k ih\n· simp [h₀]\n· have hk := h₁ k\n  rw [hk{ih}]\n  {finish}",
     })
 
 
@@ -162,12 +184,17 @@ def contra_bound(rng: random.Random) -> Problem:
 
 
 def no_negative_square(rng: random.Random) -> Problem:
-    """No real square is below a negative number: push the negation in, then nlinarith."""
-    c = rng.randint(0, 9)
-    stmt = f": ¬ (∃ x : ℝ, x ^ 2 + {c} < 0)" if c else ": ¬ (∃ x : ℝ, x ^ 2 < 0)"
+    """A positive multiple of a square plus a constant never drops below a smaller constant: push ¬∃ in, nlinarith."""
+    a, b = rng.randint(1, 5), rng.randint(0, 12)
+    c, two = rng.randint(b - 8, b), rng.random() < 0.3
+    lhs = linear_form([(a, "x ^ 2")] + ([(1, "y ^ 2")] if two else []), b)
+    xs, pat = ("x y", "⟨x, y, hx⟩") if two else ("x", "⟨x, hx⟩")
+    hints = "sq_nonneg x, sq_nonneg y" if two else "sq_nonneg x"
+    stmt = f": ¬ (∃ {xs} : ℝ, {lhs} < {c})"
     return Problem(stmt, "no_negative_square", 2, {
-        "push_neg": "push_neg\nintro x\nnlinarith [sq_nonneg x]",
-        "rintro": "rintro ⟨x, hx⟩\nnlinarith [sq_nonneg x]",
+        "push_neg": f"push_neg\nintro {xs}\nnlinarith [{hints}]",
+        "rintro": f"rintro {pat}\nnlinarith [{hints}]",
+        "obtain": f"intro h\nobtain {pat} := h\nhave hx2 := sq_nonneg x\n" + ("have hy2 := sq_nonneg y\n" if two else "") + "nlinarith",
     })
 
 # %% ../nbs/05_corpus.ipynb #b13d3bd5
@@ -197,25 +224,174 @@ def tautology(rng: random.Random) -> Problem:
     p, q, r = rng.sample(["p", "q", "r", "s", "P", "Q", "R"], 3)
     return Problem(f"({p} {q} {r} : Prop) : " + shape.format(p=p, q=q, r=r), "tautology", level, proofs)
 
+
+def prop_arith(rng: random.Random) -> Problem:
+    """An implication, a case split or a conjunction over arithmetic atoms: neither `tauto` nor `linarith` alone."""
+    kind = rng.choice(["imp", "cases", "conj"])
+    p, q = rng.sample(["p", "q", "r", "P", "Q"], 2)
+    if kind == "imp":
+        a, b, x0 = rng.randint(1, 6), rng.randint(-9, 9), rng.randint(-9, 9)
+        prem = f"{linear_form([(a, 'x')], b)} < {a * x0 + b + rng.randint(0, 4)}"
+        stmt = f"(x : ℝ) ({p} : Prop) (h₀ : {prem} → {p}) (h₁ : x < {x0}) : {p}"
+        return Problem(stmt, "prop_arith", 2, {"apply": "apply h₀\nlinarith", "exact": "exact h₀ (by linarith)",
+                                               "have": f"have hx : {prem} := by linarith\nexact h₀ hx"})
+    if kind == "cases":
+        k = rng.randint(-9, 9)
+        stmt = f"(x : ℝ) ({p} {q} : Prop) (h₀ : x < {k} → {p}) (h₁ : {k} ≤ x → {q}) : {p} ∨ {q}"
+        return Problem(stmt, "prop_arith", 3, {
+            "by_cases": f"by_cases hx : x < {k}\n· left\n  exact h₀ hx\n· right\n  push_neg at hx\n  exact h₁ hx",
+            "em": f"rcases em (x < {k}) with hx | hx\n· left\n  exact h₀ hx\n· right\n  apply h₁\n  push_neg at hx\n  exact hx",
+        })
+    k = rng.randint(1, 9)
+    stmt = f"(x y : ℝ) ({p} : Prop) (h : x < y ∧ {p}) : {p} ∧ x < y + {k}"
+    return Problem(stmt, "prop_arith", 2, {
+        "obtain": "obtain ⟨hxy, hp⟩ := h\nexact ⟨hp, by linarith⟩",
+        "constructor": "obtain ⟨hxy, hp⟩ := h\nconstructor\n· exact hp\n· linarith",
+        "rcases": "rcases h with ⟨hxy, hp⟩\nrefine ⟨hp, ?_⟩\nlinarith",
+    })
+
 # %% ../nbs/05_corpus.ipynb #a2f0c1cf
+def interval_witness(rng: random.Random) -> Problem:
+    """A point strictly between two bounds: the midpoint as witness, then `linarith` on each side."""
+    c, p = rng.randint(1, 4), rng.randint(0, 6)
+    a, b = rng.sample(["a", "b", "s", "t", "u", "v"], 2)
+    cx = "x" if c == 1 else f"{c} * x"
+    wit = f"({linear_form([(1, a), (1, b)], -p)}) / {2 * c}"
+    stmt = (f"({a} {b} : ℝ) (h : {linear_form([(1, a)], p)} < {b}) : "
+            f"∃ x : ℝ, {a} < {cx} ∧ {linear_form([(1, cx)], p)} < {b}")
+    return Problem(stmt, "interval_witness", 2, {
+        "combinator": f"refine ⟨{wit}, ?_, ?_⟩ <;> linarith",
+        "bullets": f"refine ⟨{wit}, ?_, ?_⟩\n· linarith\n· linarith",
+        "use": f"use {wit}\nconstructor\n· linarith\n· linarith",
+    })
+
+
+def nat_witness_mod(rng: random.Random) -> Problem:
+    """A natural number above a bound (and below another) with a given residue: a witness, then evaluation."""
+    m, k = rng.randint(2, 9), rng.randint(0, 40)
+    r = rng.randrange(m)
+    w = next(n for n in range(k + 1, k + m + 2) if n % m == r)
+    facts = [f"{k} < n"] + ([f"n < {k + m + 1}"] if rng.random() < 0.5 else []) + [f"n % {m} = {r}"]
+    holes = ", ".join("?_" for _ in facts)
+    return Problem(": ∃ n : ℕ, " + " ∧ ".join(facts), "nat_witness_mod", 2, {
+        "anonymous": f"exact ⟨{w}, {', '.join('by norm_num' for _ in facts)}⟩",
+        "bullets": f"refine ⟨{w}, {holes}⟩\n" + "\n".join("· norm_num" for _ in facts),
+        "decide": f"refine ⟨{w}, {holes}⟩ <;> decide",
+    })
+
+
+def witness_three(rng: random.Random) -> Problem:
+    """A smaller positive number whose scaled square stays below the square: a witness and three side goals."""
+    q = rng.randint(2, 5)
+    c = rng.randint(1, q * q - 1)
+    x = rng.choice(["x", "a", "t", "r"])
+    wit = f"{x} / {q}"
+    stmt = f"({x} : ℝ) (h : 0 < {x}) : ∃ y : ℝ, 0 < y ∧ y < {x} ∧ {linear_form([(c, 'y ^ 2')])} < {x} ^ 2"
+    return Problem(stmt, "witness_three", 4, {
+        "bullets": f"refine ⟨{wit}, ?_, ?_, ?_⟩\n· positivity\n· linarith\n· nlinarith",
+        "have": f"have h1 : 0 < {wit} := by positivity\nhave h2 : {wit} < {x} := by linarith\n"
+                f"have h3 : {linear_form([(c, f'({wit}) ^ 2')])} < {x} ^ 2 := by nlinarith\nexact ⟨{wit}, h1, h2, h3⟩",
+        "nested": f"use {wit}\nconstructor\n· positivity\n· constructor\n  · linarith\n  · nlinarith",
+    })
+
+# %% ../nbs/05_corpus.ipynb #f78d7e71
+def positivity_conj(rng: random.Random) -> Problem:
+    """Two or three facts about two positive reals with a given sum, each closed by its own decision tactic."""
+    s, k = rng.randint(1, 20), rng.randint(1, 9)
+    pool = [("0 < a * b", "positivity"), (f"a < {s}", "linarith"), (f"b < {s}", "linarith"),
+            (f"0 < a ^ 2 + {k} * b", "positivity"), (f"a * b < {s} * b", "nlinarith"), (f"0 < {s} - a", "linarith")]
+    facts = rng.sample(pool, rng.choice([2, 2, 3]))
+    stmt = f"(a b : ℝ) (ha : 0 < a) (hb : 0 < b) (h : a + b = {s}) : " + " ∧ ".join(f for f, _ in facts)
+    tacs = [t for _, t in facts]
+    nested = f"constructor\n· {tacs[0]}\n· " + (tacs[1] if len(tacs) == 2 else f"constructor\n  · {tacs[1]}\n  · {tacs[2]}")
+    return Problem(stmt, "positivity_conj", len(facts), {
+        "refine": f"refine ⟨{', '.join('?_' for _ in facts)}⟩\n" + "\n".join(f"· {t}" for t in tacs),
+        "have": "\n".join(f"have h{i} : {f} := by {t}" for i, (f, t) in enumerate(facts))
+                + f"\nexact ⟨{', '.join(f'h{i}' for i in range(len(facts)))}⟩",
+        "constructor": nested,
+    })
+
+
+def _system_solution(base: Problem) -> tuple[str, int, int]:
+    """The hypotheses `(x y : ℝ) (h₀ : …) (h₁ : …)` of a `linear_system` problem and its solution."""
+    hyps, goal = base.statement.split(" : x = ")
+    x0, y0 = goal.split(" ∧ y = ")
+    return hyps, int(x0), int(y0)
+
+
 def system_with_product(rng: random.Random) -> Problem:
     """Solve a linear system and evaluate x * y: three goals, nested splits or a `have` chain."""
     base = linear_system(rng)
-    x0 = int(base.statement.split(": x = ")[1].split(" ∧")[0])
-    y0 = int(base.statement.split("∧ y = ")[1])
+    _, x0, y0 = _system_solution(base)
     stmt = f"{base.statement} ∧ x * y = {x0 * y0}"
+    have = f"have hx : x = {x0} := by linarith\nhave hy : y = {y0} := by linarith\n"
     return Problem(stmt, "system_with_product", 4, {
-        "have": f"have hx : x = {x0} := by linarith\nhave hy : y = {y0} := by linarith\n"
-                f"refine ⟨hx, hy, ?_⟩\nrw [hx, hy]\nnorm_num",
-        "nested": f"have hx : x = {x0} := by linarith\nhave hy : y = {y0} := by linarith\n"
-                  f"constructor\n· exact hx\n· constructor\n  · exact hy\n  · rw [hx, hy]\n    norm_num",
-        "subst": f"have hx : x = {x0} := by linarith\nhave hy : y = {y0} := by linarith\n"
-                 f"subst hx\nsubst hy\nnorm_num",
+        "have": have + "refine ⟨hx, hy, ?_⟩\nrw [hx, hy]\nnorm_num",
+        "nested": have + "constructor\n· exact hx\n· constructor\n  · exact hy\n  · rw [hx, hy]\n    norm_num",
+        "subst": have + "subst hx\nsubst hy\nnorm_num",
+    })
+
+
+# no square subterms: `nlinarith` multiplies each square it finds with the equations, and so proves `x ^ 2 * y = v` alone
+_EVAL_TARGETS: list[tuple[str, Callable[[int, int], int]]] = [
+    ("x ^ 3 + y ^ 3", lambda x, y: x ** 3 + y ** 3), ("(x + y) ^ 3", lambda x, y: (x + y) ** 3),
+    ("x * y * (x - y)", lambda x, y: x * y * (x - y)), ("x ^ 3 - x * y", lambda x, y: x ** 3 - x * y),
+    ("x * y ^ 3", lambda x, y: x * y ** 3)]
+
+
+def system_eval(rng: random.Random) -> Problem:
+    """Solve a linear system, then evaluate a cubic in its solution: `have`s, substitution, evaluation."""
+    hyps, x0, y0 = _system_solution(linear_system(rng))
+    expr, f = rng.choice(_EVAL_TARGETS)
+    have = f"have hx : x = {x0} := by linarith\nhave hy : y = {y0} := by linarith\n"
+    return Problem(f"{hyps} : {expr} = {f(x0, y0)}", "system_eval", 3, {
+        "subst": have + "subst hx\nsubst hy\nnorm_num",
+        "rw": have + "rw [hx, hy]\nnorm_num",
+        "subst_both": have + "subst hx hy\nnorm_num",
+    })
+
+
+def three_var_system(rng: random.Random) -> Problem:
+    """Three linear equations in x, y, z with an integer solution; prove the three values."""
+    sol = [rng.randint(-6, 6) for _ in range(3)]
+    det = lambda m: (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                     + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]))
+    while True:
+        m = [[rng.randint(-3, 3) for _ in range(3)] for _ in range(3)]
+        if det(m): break
+    vs = ("x", "y", "z")
+    hyps = " ".join(f"(h{'₀₁₂'[i]} : {linear_form(zip(row, vs))} = {sum(c * s for c, s in zip(row, sol))})"
+                    for i, row in enumerate(m))
+    stmt = f"(x y z : ℝ) {hyps} : " + " ∧ ".join(f"{v} = {s}" for v, s in zip(vs, sol))
+    haves = "\n".join(f"have h{v} : {v} = {s} := by linarith" for v, s in zip(vs, sol))
+    return Problem(stmt, "three_var_system", 3, {
+        "combinator": "refine ⟨?_, ?_, ?_⟩ <;> linarith",
+        "bullets": "refine ⟨?_, ?_, ?_⟩\n· linarith\n· linarith\n· linarith",
+        "have": f"{haves}\nexact ⟨hx, hy, hz⟩",
+        "nested": "constructor\n· linarith\n· constructor\n  · linarith\n  · linarith",
+    })
+
+
+def recurrence_value(rng: random.Random) -> Problem:
+    """A value of a linear recurrence two to four steps out: instantiate it per index, normalise, `linarith`."""
+    while True:
+        c, a, d, N = rng.randint(-5, 9), rng.randint(1, 3), rng.randint(-5, 5), rng.randint(2, 4)
+        if (a, d) != (1, 0): break
+    v = c
+    for _ in range(N): v = a * v + d
+    stmt = f"(f : ℕ → ℝ) (h₀ : f 0 = {c}) (h₁ : ∀ n, f (n + 1) = {linear_form([(a, 'f n')], d)}) : f {N} = {v}"
+    names = [f"h{i + 1}" for i in range(N)]
+    haves = "\n".join(f"have {h} := h₁ {i}" for i, h in enumerate(names))
+    typed = "\n".join(f"have {h} : f {i + 1} = {linear_form([(a, f'f {i}')], d)} := h₁ {i}" for i, h in enumerate(names))
+    return Problem(stmt, "recurrence_value", 3, {
+        "have": f"{haves}\nnorm_num at {' '.join(names)}\nlinarith",
+        "typed": f"{typed}\nlinarith",
+        "rw": f"{haves}\nnorm_num at {' '.join(names)}\nrw [{', '.join(reversed(names))}, h₀]\nnorm_num",
     })
 
 
 def roots_and_bound(rng: random.Random) -> Problem:
-    """Cases on a disjunction, then two facts per case: splits inside splits."""
+    """Cases on a disjunction, then three facts per case: splits inside splits."""
     r1, r2 = sorted(rng.sample(range(-6, 7), 2))
     lo, hi = r1 - rng.randint(1, 3), r2 + rng.randint(1, 3)
     stmt = f"(x : ℝ) (h : x = {r1} ∨ x = {r2}) : {quadratic(r1, r2)} = 0 ∧ {lo} < x ∧ x < {hi}"
@@ -227,9 +403,34 @@ def roots_and_bound(rng: random.Random) -> Problem:
     })
 
 
+_POLYS: list[tuple[str, Callable[[int], int]]] = [
+    ("n ^ 2", lambda n: n * n), ("n ^ 2 + n", lambda n: n * n + n), ("n ^ 3", lambda n: n ** 3),
+    ("n * n + 1", lambda n: n * n + 1), ("n ^ 3 + 2 * n", lambda n: n ** 3 + 2 * n)]
+
+
+def interval_cases_mod(rng: random.Random) -> Problem:
+    """A residue that a polynomial of a bounded natural never takes (and sometimes a bound): one case per value."""
+    while True:
+        m, k = rng.randint(2, 6), rng.randint(3, 9)
+        poly, f = rng.choice(_POLYS)
+        missing = [r for r in range(k) if r not in {f(i) % k for i in range(m)}]
+        if missing: break
+    bound = rng.random() < 0.4
+    arg = f"({poly})" if " + " in poly else poly  # `%` binds tighter than `+`
+    goal = f"{arg} % {k} ≠ {rng.choice(missing)}" + (f" ∧ {poly} < {f(m - 1) + 1}" if bound else "")
+    per_case = "· constructor\n  · norm_num\n  · norm_num" if bound else "· norm_num"
+    return Problem(f"(n : ℕ) (h₀ : n < {m}) : {goal}", "interval_cases_mod", 4 if bound else 3, {
+        "combinator": "interval_cases n <;> norm_num",
+        "all_goals": "interval_cases n\nall_goals norm_num",
+        "bullets": "interval_cases n\n" + "\n".join(per_case for _ in range(m)),
+    })
+
+
 FAMILIES: dict[str, Callable[[random.Random], Problem]] = {f.__name__: f for f in [
-    linear_system, linear_iff, int_witness, real_witness, mod_arith, disjunction_roots, recurrence_induction,
-    positivity_chain, contra_bound, no_negative_square, tautology, system_with_product, roots_and_bound]}
+    linear_system, linear_iff, int_witness, real_witness, mod_arith, disjunction_roots, sign_cases,
+    recurrence_induction, contra_bound, no_negative_square, tautology, prop_arith, interval_witness, nat_witness_mod,
+    witness_three, positivity_conj, system_with_product, system_eval, three_var_system, recurrence_value,
+    roots_and_bound, interval_cases_mod]}
 
 # %% ../nbs/05_corpus.ipynb #2f0939e2
 @dataclass
@@ -294,16 +495,22 @@ def draw_problems(n: int, seed: int) -> list[Problem]:
 class CorpusResult:
     """Counts of a corpus generation."""
     theorems: Counter = field(default_factory=Counter)  # (split, level) → theorems
+    families: Counter = field(default_factory=Counter)  # (split, family) → theorems
     trajectories: int = 0
     unproved: list[str] = field(default_factory=list)  # theorems no style proved (dropped, listed)
     prover: ProverReport = field(default_factory=ProverReport)
+    shapes: dict = field(default_factory=dict)  # `shape_stats` of the train trajectories
+    one_tactic: dict = field(default_factory=dict)  # `one_tactic_share(…).to_dict()` of the test split
 
     def to_dict(self) -> dict:
         """JSON-ready summary."""
         per_split = {s: sum(v for (sp, _), v in self.theorems.items() if sp == s) for s in SPLITS}
         return {"theorems": per_split, "theorems_by_split_and_level":
                 {f"{s}/level{l}": v for (s, l), v in sorted(self.theorems.items())},
+                "theorems_by_split_and_family": {f"{s}/{f}": v for (s, f), v in sorted(self.families.items())},
                 "train_trajectories": self.trajectories, "unproved": self.unproved,
+                "train_shapes": {k: {str(n): c for n, c in sorted(v.items())} for k, v in self.shapes.items()},
+                "one_tactic_test": self.one_tactic,
                 "proofs_attempted": sum(self.prover.attempted.values()),
                 "proofs_rejected_by_minilean": {f"{f}/{s}": v for (f, s), v in sorted(self.prover.failed.items())},
                 "rejection_messages": dict(sorted(self.prover.messages.items()))}
@@ -321,7 +528,7 @@ def generate_corpus(out_dir: str | Path,  # folder for theorems_*.jsonl, traject
     result = CorpusResult()
     counters = Counter()
     rows = {s: [] for s in SPLITS}
-    trajs = []
+    trajs, tests = [], []
     for p in tqdm(draw_problems(n, seed), desc="proving", unit=" thm", disable=None if progress else True):
         split = statement_split(p.statement)
         name = f"corpus_{p.family}_{counters[p.family]:04d}"
@@ -332,6 +539,8 @@ def generate_corpus(out_dir: str | Path,  # folder for theorems_*.jsonl, traject
             result.unproved.append(name)
             continue
         result.theorems[split, p.level] += 1
+        result.families[split, p.family] += 1
+        if split == "test": tests.append((p.family, thm))
         rows[split].append({"name": name, "statement": thm.statement, "family": p.family, "level": p.level,
                             "split": split, "proof": found[0][1], "style": found[0][0]})
         if split == "train":
@@ -341,6 +550,8 @@ def generate_corpus(out_dir: str | Path,  # folder for theorems_*.jsonl, traject
         (out / f"theorems_{s}.jsonl").write_bytes(b"".join(enc.encode(r) + b"\n" for r in rows[s]))
     (out / "trajectories_train.jsonl").write_bytes(b"".join(enc.encode(t.to_dict()) + b"\n" for t in trajs))
     result.trajectories = len(trajs)
+    result.shapes = shape_stats(trajs)
+    result.one_tactic = one_tactic_share(tqdm(tests, desc="one-tactic", unit=" thm", disable=None if progress else True)).to_dict()
     summary = {"n": n, "seed": seed, "proofs_per_theorem": proofs_per_theorem, **result.to_dict()}
     (out / "summary.json").write_bytes(msgspec.json.format(enc.encode(summary), indent=2) + b"\n")
     return result

@@ -66,6 +66,9 @@ def is_id_rest(c: str) -> bool:
             or 0x1D62 <= o <= 0x1D6A)
 
 
+_ASCII_ID_REST = re.compile(r"[A-Za-z0-9_'!?]*")
+
+
 def _ident_end(text: str, i: int) -> int:
     """The end of the hierarchical name starting at `i`."""
     n = len(text)
@@ -75,7 +78,7 @@ def _ident_end(text: str, i: int) -> int:
             if j < 0: raise LexError("unterminated identifier escape", *_where(text, i))
             i = j + 1
         else:
-            i += 1
+            i = _ASCII_ID_REST.match(text, i + 1).end()  # fast path; the general rule takes over at a non-ASCII character
             while i < n and is_id_rest(text[i]): i += 1
         if i + 1 < n and text[i] == "." and (text[i + 1] == "«" or is_id_first(text[i + 1])): i += 1
         else: return i
@@ -185,6 +188,7 @@ def lex(text: str  # Lean source text
 def strip_comments(text: str  # Lean source text
                    ) -> str:
     """The text with every comment blanked (offsets, lines and columns kept; strings untouched)."""
+    if "--" not in text and "/-" not in text: return text  # no comment can start anywhere
     out, last = [], 0
     for kind, a, b in _scan(text):
         if kind not in ("comment", "doc", "moddoc"): continue

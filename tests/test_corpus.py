@@ -36,6 +36,22 @@ def test_corpus_counts_and_splits_are_disjoint():
     assert {int(k.split("level")[1]) for k in summary["theorems_by_split_and_level"]} == {1, 2, 3, 4}
 
 
+def test_corpus_needs_search():
+    """No single closing tactic proves more than 30% of the test theorems, nor does their union (issue 9)."""
+    one = json.loads((CORPUS / "summary.json").read_text())["one_tactic_test"]
+    assert one["theorems"] == json.loads((CORPUS / "summary.json").read_text())["theorems"]["test"]
+    assert one["any_tactic_share"] <= 0.3
+    assert max(one["by_tactic_share"].values()) <= one["any_tactic_share"]
+    assert len(one["by_family"]) >= 15
+
+
+def test_segments_of_two_to_six_steps_are_common_and_some_proofs_are_long():
+    shapes = json.loads((CORPUS / "summary.json").read_text())["train_shapes"]
+    seg = {int(k): v for k, v in shapes["segment_length"].items()}
+    assert sum(v for k, v in seg.items() if 2 <= k <= 6) >= 0.3 * sum(seg.values())
+    assert sum(v for k, v in shapes["proof_length"].items() if int(k) >= 10) >= 50
+
+
 def test_malformed_corpus_record_is_named(tmp_path):
     lines = (CORPUS / "theorems_valid.jsonl").read_text().splitlines()[:3]
     bad = tmp_path / "theorems_valid.jsonl"

@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from segatp.minilean.kernel import (Hyp, IllFormed, Meta, MGoal, add_hyp, and_intro, apply_fact, by_cases, check_goal,
                                     cut, exists_intro, intro, match_pattern, nat_cases, or_intro, rewrite, type_of)
 from segatp.minilean.syntax import Bind, Num, Op, Var, free_vars, normalize, subst
-from segatp.minilean.tactics import TacticError
+from segatp.minilean.kernel import TacticError
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
 NAMES = ("x", "y", "z")

@@ -2,6 +2,7 @@
 import itertools
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from segatp.core import LeanError, ProofFinished, ProofTimeout, TacticState, Theorem
@@ -150,3 +151,111 @@ def test_known_false_statements_with_plausible_proofs_are_rejected():
     for stmt, proof in KNOWN_FALSE:
         v = check_lean_text(f"{stmt} := by\n  {proof}\n", timeout=5)[0]
         assert v.verdict != "proved", stmt
+
+
+# --- issue 9: unification never captures a bound variable ---------------------------------------------------------
+# Each proof below is rejected by Lean 4 + Mathlib (the statement is false, or the step needs a variable to escape
+# its binder, or a shadowed name to stand for the newer variable).
+
+CAPTURE = {
+    "apply_to_false": "theorem t : False := by\n  have h : ∀ n : ℕ, ∃ m : ℕ, m ≠ n := by\n    intro n\n    use n + 1\n"
+                      "    omega\n  have h2 : ∃ m : ℕ, m ≠ m := by apply h\n  obtain ⟨m, hm⟩ := h2\n  exact hm rfl",
+    "apply_hyp_inside_have": "theorem t (h : ∀ n : ℕ, ∃ m : ℕ, m ≠ n) : ∃ m : ℕ, m ≠ m := by\n  apply h",
+    "apply_natural_false": "theorem t (f : ℕ → ℕ) (h : ∀ n, ∃ m, f m > n) : ∃ m, f m > m := by apply h",
+    "apply_Pxy_to_Pyy": "theorem t (P : ℕ → ℕ → Prop) (h : ∀ x, ∃ y, P x y) : ∃ y, P y y := by\n  apply h",
+    "apply_nested": "theorem t (h : ∀ a b : ℕ, ∃ c, c > a + b) : ∃ c : ℕ, c > c + c := by\n  apply h",
+    "exact_hole": "theorem t (f : ℕ → ℕ) (h : ∀ n, ∃ m, f m > n) : ∃ m, f m > m := by\n  exact h _",
+    "refine_hole": "theorem t (f : ℕ → ℕ) (h : ∀ n, ∃ m, f m > n) : ∃ m, f m > m := by\n  refine h ?_",
+    "obtain_hole": "theorem t (P : ℕ → ℕ → Prop) (h : ∀ x, ∃ y, P x y) : ∃ y, P y y := by\n"
+                   "  obtain ⟨y, hy⟩ := h _\n  exact ⟨y, hy⟩",
+    "specialize_name_clash": "theorem t (f : ℕ → ℕ) (m : ℕ) (h : ∀ n, ∃ m, f m > n) : ∃ k, f k > k := by\n"
+                             "  specialize h m\n  exact h",
+    "specialize_bound_name": "theorem t (P : ℕ → ℕ → Prop) (h : ∀ x, ∃ y, P x y) (y : ℕ) : ∃ y, P y y := by\n"
+                             "  specialize h y\n  exact h",
+    "have_app_bound_name": "theorem t (P : ℕ → ℕ → Prop) (h : ∀ x, ∃ y, P x y) (y : ℕ) : ∃ y, P y y := by\n"
+                           "  have h2 := h y\n  exact h2",
+    "rw_free_vs_bound": "theorem t (f : ℕ → ℕ) (x : ℕ) (h : f x = 0) : ∀ x, f x = 0 := by\n  rw [h]\n  intro y\n  rfl",
+    "rw_under_binder": "theorem t (f : ℕ → ℕ) (h : ∀ n, f n = 0) : ∀ m, f m = 0 := by\n  rw [h]\n  intro m\n  rfl",
+    "simp_free_vs_bound": "theorem t (f : ℕ → ℕ) (x : ℕ) (h : f x = 0) : ∀ x, f x = 0 := by\n  simp [h]",
+    "intro_shadow_twice": "theorem t : ∀ x y : ℕ, x = y := by\n  intro x\n  intro x\n  rfl",
+    "intro_shadow_hyp": "theorem t (x : ℕ) (hx : x = 0) : ∀ x : ℕ, x = 0 := by\n  intro x\n  exact hx",
+    "intro_shadow_assumption": "theorem t (P : ℕ → Prop) (x : ℕ) (hx : P x) : ∀ x, P x := by\n  intro x\n  assumption",
+    "intro_shadow_rw": "theorem t (x : ℕ) (hx : x = 0) : ∀ x : ℕ, x = 0 := by\n  intro x\n  rw [hx]",
+    "intro_shadow_simp": "theorem t (x : ℕ) (hx : x = 0) : ∀ x : ℕ, x = 0 := by\n  intro x\n  simp [hx]",
+    "intro_shadow_omega": "theorem t (x : ℕ) (hx : x = 0) : ∀ x : ℕ, x = 0 := by\n  intro x\n  omega",
+    "intro_shadow_subst": "theorem t (x : ℕ) (hx : x = 0) : ∀ x : ℕ, x = 0 := by\n  intro x\n  subst hx\n  rfl",
+    "obtain_shadow": "theorem t (x : ℕ) (hx : x = 0) (h : ∃ y : ℕ, y = 1) : x = 1 := by\n  obtain ⟨x, h1⟩ := h\n"
+                     "  exact h1",
+    "rcases_shadow": "theorem t (x : ℕ) (hx : x = 0) (h : ∃ y : ℕ, y = 1) : x = 1 := by\n  rcases h with ⟨x, h1⟩\n"
+                     "  exact h1",
+    "cases_shadow": "theorem t (x : ℕ) (hx : x = 0) (h : ∃ y : ℕ, y = 1) : x = 1 := by\n  cases h with\n"
+                    "  | intro x h1 => exact h1",
+    "induction_shadow": "theorem t (x : ℕ) (hx : x = 0) (y : ℕ) : y = 0 := by\n  induction y with\n  | zero => rfl\n"
+                        "  | succ x ih => exact hx",
+}
+
+
+@pytest.mark.parametrize("name", list(CAPTURE))
+def test_no_bound_variable_capture(name):
+    v = check_lean_text(CAPTURE[name] + "\n", timeout=5)
+    assert v and all(d.verdict != "proved" for d in v), CAPTURE[name]
+
+
+def test_apply_with_a_genuine_instance_still_works():
+    """The capture check must not forbid the sound uses: the instance is a term of the goal's context."""
+    ok = ["theorem t (P : ℕ → ℕ → Prop) (h : ∀ x, ∃ y, P x y) : ∃ y, P 3 y := by\n  apply h",
+          "theorem t (f : ℕ → ℕ) (h : ∀ n, ∃ m, f m > n) (k : ℕ) : ∃ m, f m > k := by\n  exact h k",
+          "theorem t (P : ℕ → Prop) (h : ∀ x, P x) : ∀ y, P y := by\n  intro y\n  apply h"]
+    for text in ok:
+        assert check_lean_text(text + "\n", timeout=5)[0].verdict == "proved", text
+
+
+# --- issue 9: a state is only valid in the environment that made it -------------------------------------------------
+
+
+def test_run_tac_rejects_a_state_of_another_theorem():
+    with MiniLeanEnv(Theorem("a", "theorem a (p : Prop) (hp : p) : p")) as (env_a, sa), \
+         MiniLeanEnv(Theorem("b", "theorem b : False")) as (env_b, sb):
+        assert isinstance(env_a.run_tac(sa, "exact hp"), ProofFinished)
+        r = env_b.run_tac(sa, "exact hp")
+        assert isinstance(r, LeanError), r
+        assert not isinstance(env_b.run_tac(sb, "exact hp"), ProofFinished)
+
+
+def test_run_tac_rejects_a_state_of_another_environment_of_the_same_theorem():
+    thm = Theorem("a", "theorem a (p q : Prop) (hp : p) (hq : q) : p ∧ q")
+    with MiniLeanEnv(thm) as (env1, s1), MiniLeanEnv(thm) as (env2, _):
+        mid = env1.run_tac(s1, "constructor")
+        assert isinstance(mid, TacticState)
+        assert isinstance(env2.run_tac(mid, "exact hp"), LeanError)
+        assert isinstance(env1.run_tac(mid, "exact hp"), TacticState)
+
+
+# --- issue 9: decision tactics have their Mathlib scope (a handful; tests/test_minilean_tactics_scope is helper B's) --
+
+OUT_OF_SCOPE = [
+    "theorem t (p q : Prop) : p ∧ q → q ∧ p := by linarith",
+    "theorem t (x : ℝ) (h : x < 0) : x < 1 ∧ x < 2 := by positivity",
+    "theorem t (x : ℝ) : x ^ 2 ≥ 0 := by linarith",
+    "theorem t (f : ℕ → ℕ) (h : ∀ n, f (n + 1) = f n + 5) (h0 : f 0 = 4) : f 2 = 14 := by omega",
+    "theorem t (x : ℝ) (h : 5 * x + 3 < 8) : x < 1 := by omega",
+    "theorem t (x : ℝ) (h : x = 2) : x ^ 2 = 4 := by decide",
+]
+IN_SCOPE = [
+    "theorem t (x : ℝ) (h : 5 * x + 3 < 8) : x < 1 := by linarith",
+    "theorem t (x : ℝ) : 0 < x ^ 2 + 1 := by positivity",
+    "theorem t (n : ℕ) (h : n % 4 = 2) : n % 2 = 0 := by omega",
+    "theorem t (x : ℝ) : x ^ 2 ≥ 0 := by nlinarith [sq_nonneg x]",
+    "theorem t (p q : Prop) : p ∧ q → q ∧ p := by tauto",
+    "theorem t : (7 : ℕ) % 3 = 1 := by decide",
+]
+
+
+@pytest.mark.parametrize("text", OUT_OF_SCOPE)
+def test_decision_tactic_out_of_scope_fails(text):
+    assert check_lean_text(text + "\n", timeout=5)[0].verdict != "proved", text
+
+
+@pytest.mark.parametrize("text", IN_SCOPE)
+def test_decision_tactic_in_scope_succeeds(text):
+    assert check_lean_text(text + "\n", timeout=5)[0].verdict == "proved", text

@@ -82,7 +82,6 @@ def _state(goals, counter, env=None) -> TacticResult:
 def _run(runner: Runner, goals: list, tactic: str) -> list | LeanError | ProofTimeout:
     """Run tactic text; failures become result values."""
     try:
-        lex(tactic)
         return runner.run_seq(parse_tactics(tactic), goals, [])
     except TacticTimeout as e:
         return ProofTimeout(str(e), runner.timeout)
@@ -141,7 +140,7 @@ def _check_proof(goal: MGoal, proof: str, timeout: float, record=None) -> _Outco
     is_tactic = _is_by_block(proof)
     if is_tactic: proof = proof.replace("by", "  ", 1)
     try:
-        lex(proof)
+        if not is_tactic: lex(proof)
         tacs = parse_tactics(proof) if is_tactic else None
         term = None if is_tactic else _parse_term(proof)
     except (MiniLeanError, LexError) as e:

@@ -10,13 +10,14 @@ from functools import lru_cache
 
 from fastcore.basics import patch
 
-from .kernel import RECOVERABLE, Hyp, MGoal, SorryUsed, TacticError, TacticTimeout, _rel, pp_goals  # noqa: F401 (re-exported while importers move to the kernel)
+from ..lexer import LexError, lex
+from .kernel import MGoal, TacticError, _rel, pp_goals
 from .syntax import (FALSE, TRUE, Bind, MiniLeanError, Num, Op, Parser, Var, defeq, elab_prop, elab_term,
                                     normalize, pp, pp_syntax, subst)
 
 # %% auto #0
-__all__ = ['COMBINATORS', 'SIMPLE', 'DECIDERS', 'HINTED', 'LEMMAS', 'PROJ', 'Tac', 'TacticParser', 'parse_tactics', 'Lemmas',
-           'closed_eq', 'Elab']
+__all__ = ['COMBINATORS', 'SIMPLE', 'DECIDERS', 'HINTED', 'ONLY_TACTICS', 'STAR', 'LEMMAS', 'PROJ', 'Tac', 'TacticParser',
+           'parse_tactics', 'Lemmas', 'closed_eq', 'Elab']
 
 # %% ../../nbs/04b_minilean.goals.ipynb #75cd5867
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ SIMPLE = ("constructor", "left", "right", "exfalso", "assumption", "trivial", "r
 DECIDERS = ("linarith", "nlinarith", "positivity", "norm_num", "simp", "omega", "decide", "ring", "ring_nf",
             "field_simp", "simp_all", "tauto", "nlinarith!", "linarith!", "norm_cast", "push_cast", "simp_arith")
 HINTED = ("linarith", "nlinarith", "norm_num", "simp", "ring_nf", "field_simp", "simp_all", "simp_arith")
+ONLY_TACTICS = ("simp", "norm_num", "simp_all", "linarith", "nlinarith", "linarith!", "nlinarith!")  # those with an `only` form
+STAR = Op("star")  # `*` in a hint list: every hypothesis
 
 
 class TacticParser(Parser):
@@ -113,6 +116,10 @@ class TacticParser(Parser):
 @lru_cache(maxsize=4096)
 def parse_tactics(text: str) -> tuple[Tac, ...]:
     """Parse a tactic block (one or more tactics) into `Tac` nodes (cached: the nodes are immutable)."""
+    try:
+        lex(text)  # what Lean's tokenizer rejects (tabs, odd whitespace, non-ASCII digits) is an error here too
+    except LexError as e:
+        raise MiniLeanError(str(e)) from None
     p = TacticParser(text)
     tacs = p.seq()
     if p.tok.kind != "eof": raise p.error("unexpected token after tactic")
@@ -134,15 +141,17 @@ def terms(self: TacticParser) -> tuple:
 
 @patch
 def hints(self: TacticParser) -> tuple:
-    """A hint list `[t₁, t₂]`; `*` (all hypotheses, which decision tactics use anyway) is dropped."""
+    """A hint list `[t₁, ← t₂, *]`: terms, `Op("rev", (t,))` for a reversed rule, `STAR` for every hypothesis."""
     if not self.at("["): return ()
     self.next(); self.cols.append(-1)
     out = []
     while not self.at("]"):
-        if self.at("*"): self.next()
+        if self.at("*"): self.next(); out.append(STAR)
         else:
-            if self.at("←"): self.next()
-            out.append(self.term())
+            rev = self.at("←")
+            if rev: self.next()
+            t = self.term()
+            out.append(Op("rev", (t,)) if rev else t)
         if not self.at(","): break
         self.next()
     self.cols.pop(); self.expect("]")
@@ -248,11 +257,15 @@ TacticParser.p_rwa = TacticParser.p_rw
 
 @patch
 def p_decider(self: TacticParser):
-    if self.at("only"): self.next()
-    return (self.hints(), self.location())
+    """`only`, hints and location of a decision tactic; `only` where the tactic has no such form is an error."""
+    only = self.at("only")
+    if only:
+        if self.prev.text not in ONLY_TACTICS: raise self.error(f"unexpected 'only' after '{self.prev.text}'")
+        self.next()
+    return (self.hints(), self.location(), only)
 
 
-for _n in HINTED + ("positivity", "omega", "decide", "ring", "tauto", "norm_cast", "push_cast"):
+for _n in HINTED + ("positivity", "omega", "decide", "ring", "tauto", "norm_cast", "push_cast", "linarith!", "nlinarith!"):
     setattr(TacticParser, "p_" + _n.replace("!", "_bang"), TacticParser.p_decider)
 
 # %% ../../nbs/04b_minilean.goals.ipynb #08a55081

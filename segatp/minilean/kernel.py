@@ -149,16 +149,16 @@ def check_goal(g: MGoal) -> MGoal:
     return g
 
 # %% ../../nbs/04a_minilean.kernel.ipynb #e9adc1d9
-_SUP = "¹²³⁴⁵⁶⁷⁸⁹"
+_SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
 
 def inaccessible(name: str, taken) -> str:
-    """An inaccessible name `x✝` (with a superscript when taken) for a shadowed or anonymous hypothesis."""
+    """An inaccessible name `x✝` (`x✝¹`, `x✝²`, … `x✝¹⁰` when taken) for a shadowed or anonymous hypothesis."""
     base = name.rstrip("✝" + _SUP) + "✝"
     out, k = base, 0
     while out in taken:
-        out = base + _SUP[k % 9] * (k // 9 + 1)
         k += 1
+        out = base + "".join(_SUP[int(d)] for d in str(k))
     return out
 
 
