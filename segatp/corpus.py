@@ -167,7 +167,7 @@ def recurrence_induction(rng: random.Random) -> Problem:
         step, finish = f"f n + {d}", "omega"
         goal = f"f n = {linear_form([(d, 'n')], c)}" if kind == "arith" else f"f n ≥ {c}"
     stmt = f"(f : ℕ → ℕ) (h₀ : f 0 = {c}) (h₁ : ∀ n, f (n + 1) = {step}) : ∀ n, {goal}"
-    ih = "" if kind == "bound" else ", ih"
+    ih = "" if kind in ("bound", "arith") else ", ih"  # omega uses ih itself; `rw [h₁, ih]` could leave nothing for it
     return Problem(stmt, "recurrence_induction", 3, {
         "structured": f"intro n\ninduction n with\n| zero => simp [h₀]\n| succ k ih =>\n  rw [h₁{ih}]\n  {finish}",
         "induction'": f"intro n\ninduction' n with k ih\n· simp [h₀]\n· rw [h₁{ih}]\n  {finish}",
