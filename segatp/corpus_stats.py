@@ -16,7 +16,7 @@ from .trajectory import Trajectory, iter_trajectories, load_minif2f
 
 # %% auto #0
 __all__ = ['ONE_TACTICS', 'minif2f_fragment_coverage', 'check_real_proofs', 'shape_stats', 'plot_shapes', 'comparison_sources',
-           'single_tactic_provers', 'OneTacticShare', 'one_tactic_share']
+           'single_tactic_provers', 'OneTacticShare', 'one_tactic_share', 'summary_markdown']
 
 # %% ../nbs/05a_corpus_stats.ipynb #a17b47af
 def minif2f_fragment_coverage(path: str | Path | None = None) -> dict:
@@ -143,3 +143,41 @@ def one_tactic_share(theorems: Iterable[tuple[str, Theorem]],  # (family, theore
         fam = families.setdefault(family, Counter({"theorems": 0, "any": 0}))
         fam.update({"theorems": 1, "any": int(bool(got)), **{t: 1 for t in got}})
     return OneTacticShare(n, dict(by_tactic), {f: dict(c) for f, c in sorted(families.items())}, any_tactic)
+
+# %% ../nbs/05a_corpus_stats.ipynb #7ce59247
+def _counts(d: dict, split: str) -> dict[str, int]:
+    return {k.split("/", 1)[1]: v for k, v in sorted(d.items()) if k.startswith(split + "/")}
+
+
+def _hist(c: dict) -> str:
+    n = sum(c.values()) or 1
+    return " · ".join(f"{k}: {v:,} ({v / n:.0%})" for k, v in sorted(c.items(), key=lambda kv: int(kv[0])))
+
+
+def summary_markdown(summary: dict) -> str:
+    """The corpus summary (`summary.json`) as Markdown tables for `data/README.md`."""
+    levels, fams, one = summary["theorems_by_split_and_level"], summary["theorems_by_split_and_family"], summary["one_tactic_test"]
+    out = [f"{sum(summary['theorems'].values()):,} theorems, {summary['train_trajectories']:,} train trajectories; "
+           f"{len(summary['unproved'])} unproved, {sum(summary['proofs_rejected_by_minilean'].values())} of "
+           f"{summary['proofs_attempted']:,} reference proofs rejected by minilean.", "",
+           "| split | " + " | ".join(f"level {k[-1]}" for k in _counts(levels, "train")) + " | all |",
+           "|---|" + "---:|" * (len(_counts(levels, "train")) + 1)]
+    for s in ("train", "valid", "test"):
+        c = _counts(levels, s)
+        out.append(f"| {s} | " + " | ".join(f"{v:,}" for v in c.values()) + f" | {sum(c.values()):,} |")
+    shares = ", ".join(f"`{t}` {v:.1%}" for t, v in one["by_tactic_share"].items() if v)
+    zero = ", ".join(f"`{t}`" for t, v in one["by_tactic_share"].items() if not v)
+    out += ["", f"**One tactic alone proves {one['any_tactic']} of the {one['theorems']} test theorems "
+            f"({one['any_tactic_share']:.1%})**; per tactic: {shares}; {zero}: 0%.", "",
+            "| family | train | valid | test | test proved by one tactic | by which |", "|---|---:|---:|---:|---:|---|"]
+    for fam, f in sorted(one["by_family"].items()):
+        which = ", ".join(f"`{t}` {n}" for t, n in f.items() if t not in ("theorems", "any", "any_share")) or "—"
+        n = {s: fams.get(f"{s}/{fam}", 0) for s in ("train", "valid", "test")}
+        out.append(f"| `{fam}` | {n['train']:,} | {n['valid']:,} | {n['test']:,} | {f['any']} / {f['theorems']} | {which} |")
+    shapes = summary["train_shapes"]
+    seg = shapes["segment_length"]
+    mid = sum(v for k, v in seg.items() if 2 <= int(k) <= 6) / (sum(seg.values()) or 1)
+    long = sum(v for k, v in shapes["proof_length"].items() if int(k) >= 10)
+    out += ["", f"Segment lengths of the train trajectories (default rule): {_hist(seg)}; segments of 2–6 steps are "
+            f"{mid:.0%} of all.", "", f"Proof lengths (steps): {_hist(shapes['proof_length'])}; {long} proofs of 10 steps or more."]
+    return "\n".join(out)

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from segatp.core import ProofFinished, TacticState, Theorem
 from segatp.minilean.env import MiniLeanEnv, check_lean_text
+from test_minilean_soundness import REL, lean_op  # one independent model of Lean's arithmetic for the tests
 
 
 def verdict(decl: str, proof: str) -> str:
@@ -127,29 +128,16 @@ DECIDERS = ["linarith", "nlinarith", "positivity", "omega", "decide", "norm_num"
             "nlinarith [h1, h2]", "norm_num at h1 h2 ⊢", "simp at *", "exact_mod_cast h1", "linarith [h1, h2]"]
 
 
-def lean_value(op, a, b, ty):
-    if op == "+": return a + b
-    if op == "*": return a * b
-    if op == "-": return max(a - b, 0) if ty == "ℕ" else a - b
-    if b == 0: return 0 if op == "/" else a
-    r = a % abs(b)
-    return (a - r) // b if op == "/" else r
-
-
-REL = {"=": lambda a, b: a == b, "≠": lambda a, b: a != b, "<": lambda a, b: a < b, "≤": lambda a, b: a <= b,
-       ">": lambda a, b: a > b, "≥": lambda a, b: a >= b}
-
-
 @st.composite
 def linear(draw, ty):
     """(text, evaluator) of `c₁ * x + c₂ * y + c₀`, or of `x - y`, `x % k`, `x / k` (ℕ, ℤ)."""
     lo = 0 if ty == "ℕ" else -3
     kind = draw(st.sampled_from(["lin", "lin", "sub"] + (["mod", "div"] if ty != "ℝ" else [])))
-    if kind == "sub": return "(x - y)", lambda v: lean_value("-", v["x"], v["y"], ty)
+    if kind == "sub": return "(x - y)", lambda v: lean_op("-", v["x"], v["y"], ty)
     if kind in ("mod", "div"):
         k = draw(st.integers(1, 4))
         op = "%" if kind == "mod" else "/"
-        return f"(x {op} {k})", lambda v: lean_value(op, v["x"], k, ty)
+        return f"(x {op} {k})", lambda v: lean_op(op, v["x"], k, ty)
     c1, c2, c0 = (draw(st.integers(lo, 3)) for _ in range(3))
     c1 = c1 or 1
     text = f"({c1} * x + {c2} * y + {c0})"
@@ -186,7 +174,7 @@ def test_false_linear_and_modular_facts_are_never_proved(case):
 def test_false_closed_facts_are_never_proved(ty, a, b, op, off):
     if ty == "ℕ": a, b = abs(a), abs(b)
     if ty == "ℝ" and op == "%": op = "*"
-    value = Fraction(0) if ty == "ℝ" and op == "/" and b == 0 else Fraction(a, b) if ty == "ℝ" and op == "/" else lean_value(op, a, b, ty)
+    value = Fraction(0) if ty == "ℝ" and op == "/" and b == 0 else Fraction(a, b) if ty == "ℝ" and op == "/" else lean_op(op, a, b, ty)
     wrong = value + off
     lit = lambda n: f"({n} : {ty})" if n >= 0 else f"(-{-n} : {ty})"
     rhs = f"{wrong}" if wrong >= 0 else f"-{-wrong}"

@@ -46,7 +46,7 @@ class TacticParser(Parser):
         self.by_hook = lambda p: p.seq()
 
     def span(self, start: int) -> str:
-        return self.text[self.toks[start].pos:self.prev.end]
+        return self.text[self.toks[start].start:self.prev.end]
 
     def seq(self) -> tuple[Tac, ...]:
         """A tactic block: tactics at one column, or separated by `;`."""

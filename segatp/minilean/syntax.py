@@ -12,13 +12,13 @@ from fractions import Fraction
 from fastcore.basics import patch
 
 from ..core import SegatpError
-from ..lexer import LexError, strip_comments
+from ..lexer import LexError, Token, strip_comments
 
 # %% auto #0
 __all__ = ['NUM_TYPES', 'TYPE_NAMES', 'TRUE', 'FALSE', 'RELS', 'CONNECTIVES', 'ARITH', 'PREC', 'RIGHT_ASSOC', 'NONASSOC',
            'MAX_PREC', 'MAX_BITS', 'SYMBOLS', 'ASCII', 'KEYWORDS', 'INFIX', 'ORDER', 'MiniLeanError', 'FnTy', 'Var',
            'Num', 'Op', 'Bind', 'free_vars', 'pp', 'pp_type', 'subst', 'rename_var', 'eval_closed', 'eval_value',
-           'normalize', 'defeq', 'subterms', 'replace_subterm', 'mentions', 'Token', 'tokenize', 'Parser', 'elab_type',
+           'normalize', 'defeq', 'subterms', 'replace_subterm', 'mentions', 'tokenize', 'Parser', 'elab_type',
            'is_type_syntax', 'pp_syntax', 'elab_term', 'mentions_syntax', 'infer_binder_type', 'elab_prop',
            'elab_binder', 'parse_prop']
 
@@ -306,17 +306,6 @@ def mentions(e, name: str) -> bool:
     return name in free_vars(e)
 
 # %% ../../nbs/04_minilean.syntax.ipynb #641bcf47
-@dataclass(frozen=True)
-class Token:
-    """A token with its kind (`id num sym proj eof`), text, 1-based line, 0-based column and start/end offsets."""
-    kind: str
-    text: str
-    line: int
-    col: int
-    pos: int
-    end: int
-
-
 SYMBOLS = sorted(["<;>", ":=", "=>", "->", "<->", "<-", "<=", ">=", "!=", "≠", "≤", "≥", "⟨", "⟩", "?_", "·", "(", ")",
                   "[", "]", "{", "}", ",", ":", ";", "|", "+", "-", "*", "/", "%", "^", "<", ">", "=", "¬", "∧", "∨",
                   "→", "↔", "∀", "∃", "↑", "←", "⊢", ".", "/\\", "\\/", "_", "!", "$", "@", "∣", "•", "∘", "⁻¹", "λ"],
