@@ -543,6 +543,7 @@ def t_obtain(self: Runner, g: MGoal, pat, ty, term) -> list[MGoal]:
         return self.destruct(g, g.hyps[-1], pat)
     return self.t_rcases(g, term, pat)
 
+# %% ../../nbs/04d_minilean.tactics.ipynb #63215d80
 @patch
 def t_cases(self: Runner, g: MGoal, term, alts) -> list[MGoal]:
     if isinstance(term, Var) and g.hyp(term.name) is not None and g.hyp(term.name).ty == "ℕ":
