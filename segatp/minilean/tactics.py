@@ -445,7 +445,10 @@ def t_rw(self: Runner, g: MGoal, rules, locs) -> list[MGoal]:
         fact = Elab(self, g).infer(s)
         for loc in (locs or ("⊢",)): g = rewrite(g, fact, rev, loc)
     t = g.target
-    if isinstance(t, Op) and t.op in ("=", "↔") and (t.args[0] == t.args[1] or t.args[0].ty == "ℕ" and closed_eq(t)): return []
+    if isinstance(t, Op) and t.op in ("=", "↔") and t.args[0] == t.args[1]: return []
+    if isinstance(t, Op) and t.op == "=" and t.args[0].ty == "ℕ" and closed_eq(t):
+        if not free_vars(t): return []  # closed ℕ literals: Lean's `rfl` after `rw` evaluates them (seen in real traces)
+        raise TacticError("rw: whether Lean's `rfl` after `rw` closes\n  " + pp(t) + "\nis outside the minilean fragment")
     return [g]
 Runner.t_rewrite = Runner.t_rw
 
