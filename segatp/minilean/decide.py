@@ -14,7 +14,7 @@ import z3
 from .goals import STAR, Elab
 from .kernel import Hyp, Meta, MGoal, TacticError, TacticTimeout, match_pattern
 from .syntax import (FALSE, MAX_BITS, NUM_TYPES, ORDER, RELS, TRUE, Bind, MiniLeanError, Num, Op, Var,
-                                    defeq, eval_closed, eval_value, free_vars, normalize, pp, subst, subterms)
+                                    _FLIP, defeq, eval_closed, eval_value, free_vars, normalize, pp, subst, subterms)
 
 # %% auto #0
 __all__ = ['MAX_POW', 'MAX_TERMS', 'POS', 'NONNEG', 'NONZERO', 'DECIDE_MAX', 'SIMP_LIMIT', 'RING', 'pp_mono', 'Poly', 'Reading',
@@ -223,9 +223,6 @@ def refutes(rows,  # comparisons `p rel 0`
     return _unsat(lra_solver(rows), ms)
 
 # %% ../../nbs/04c_minilean.decide.ipynb #0ebf69ab
-_FLIP = {">": "<", "≥": "≤"}
-
-
 def comparison(p) -> tuple | None:
     """`(a, b, rel)` with rel in `= < ≤` when `p` is a comparison linarith reads (`>`/`≥` flipped, `¬ a < b` as `b ≤ a`)."""
     neg = isinstance(p, Op) and p.op == "¬"

@@ -87,7 +87,7 @@ def _run(runner: Runner, goals: list, tactic: str) -> list | LeanError | ProofTi
         return ProofTimeout(str(e), runner.timeout)
     except SorryUsed:
         return LeanError("declaration uses 'sorry'")
-    except (MiniLeanError, LexError) as e:
+    except MiniLeanError as e:  # lexing errors arrive as MiniLeanError from parse_tactics
         return LeanError(str(e))
     except RecursionError:
         return LeanError("maximum recursion depth reached (term nested too deeply)")

@@ -16,17 +16,12 @@ from .kernel import (RECOVERABLE, Hyp, MGoal, SorryUsed, TacticError, TacticTime
                                     and_intro, apply_fact, by_cases, check_goal, child_tag, cut, exfalso, exists_intro,
                                     inaccessible, intro, make_room, nat_cases, or_intro, pp_goals, rewrite, subst_eq)
 from .syntax import (FALSE, TRUE, Bind, Num, Op, Var, defeq, elab_prop, elab_term, eval_closed,
-                                    free_vars, normalize, pp, subst)
+                                    _fresh, free_vars, normalize, pp, subst)
 
 # %% auto #0
 __all__ = ['push_neg', 'Runner']
 
 # %% ../../nbs/04d_minilean.tactics.ipynb #562e8c32
-def _fresh_name(name: str, avoid) -> str:
-    while name in avoid: name += "'"
-    return name
-
-
 def push_neg(p):
     """Push negations inward (Mathlib's `push_neg`, classical)."""
     if isinstance(p, Bind): return Bind(p.q, p.name, p.vty, push_neg(p.body))
@@ -476,7 +471,7 @@ def destruct(self: Runner, g: MGoal, h: Hyp, pat) -> list[MGoal]:
     if p == FALSE: return []
     if isinstance(p, Op) and p.op == "∣" and kind in ("tuple", "alt"):  # `a ∣ b` is `∃ c, b = a * c` by definition
         a, b = p.args
-        c = _fresh_name("c", free_vars(p))
+        c = _fresh("c", free_vars(p))
         k = g.hyps.index(h)
         p = Bind("∃", c, a.ty, _rel("=", b, Op("*", (a, Var(c, a.ty)), a.ty)))
         g = replace(g, hyps=g.hyps[:k] + (Hyp(h.name, p),) + g.hyps[k + 1:])
