@@ -9,7 +9,7 @@ import time
 
 from segatp.core import ProofFinished, TacticState, Theorem
 from segatp.minilean.env import MiniLeanEnv, parse_statement
-from segatp.minilean.goals import parse_tactics
+from segatp.minilean.goals import parse_tactic_block
 
 STRUCTURAL = [  # (statement, tactics): structural steps only, replayed from the initial state
     ("theorem s1 (p q r : Prop) (hp : p) (hq : q) (hr : r) : (p ∧ q) ∧ r",
@@ -60,7 +60,7 @@ def structural_rate(seconds: float, cold: bool) -> tuple[float, int]:
     while time.perf_counter() - t0 < seconds:
         for stmt, tactics in STRUCTURAL:
             if cold:
-                parse_tactics.cache_clear()
+                parse_tactic_block.cache_clear()
                 parse_statement.cache_clear()
             with MiniLeanEnv(Theorem("b", stmt)) as (env, s):
                 for tac in tactics:

@@ -52,7 +52,7 @@ def generation(model: Path, prompts: list[str]) -> dict:
     out["hf"] = {b: candidates_per_s(hf, prompts, b, r) for b, r in ((1, 8), (32, 2))}
     try:
         from segatp.lm import VLLMBackend
-        vl = VLLMBackend(model, dtype="float32", max_model_len=1024)
+        vl = VLLMBackend(model, dtype="fp32", max_model_len=1024)
     except ImportError:
         out["vllm"] = "not installed"
     else:

@@ -41,7 +41,7 @@ def main() -> None:
     args = ap.parse_args()
     model = Path(args.model) if args.model else make_tiny_model(
         [f"{s}:::norm_num\nlinarith" for s in STATES] * 50, Path(tempfile.mkdtemp()) / "tiny", TinyLlama())
-    backend = VLLMBackend(model, dtype="float32", seed=0, max_model_len=1024)
+    backend = VLLMBackend(model, dtype="fp32", seed=0, max_model_len=1024)
     out = backend.complete([f"{s}:::" for s in STATES], 4, GenConfig(max_new_tokens=24, seed=0))
     assert [len(cs) for cs in out] == [4] * len(STATES), out
     assert all(c.logprob <= 0 and 1 <= c.num_tokens <= 24 for cs in out for c in cs), out

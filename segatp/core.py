@@ -6,16 +6,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol, Union, runtime_checkable
 
 # %% auto #0
-__all__ = ['NO_GOALS', 'TacticResult', 'FAILURES', 'VERDICTS', 'PACKAGE_ROOT', 'SHARED_DATA_MISSING', 'SegatpError', 'DataError',
+__all__ = ['NO_GOALS', 'TacticResult', 'FAILURES', 'PACKAGE_ROOT', 'SHARED_DATA_MISSING', 'SegatpError', 'DataError',
            'StateParseError', 'count_goals', 'Goal', 'parse_goals', 'format_goals', 'TacticState', 'ProofFinished',
-           'LeanError', 'ProofTimeout', 'BackendCrash', 'is_failure', 'Theorem', 'ProofEnv', 'DeclarationVerdict',
-           'ReplayEnv', 'default_device', 'shared_data_dir']
+           'LeanError', 'ProofTimeout', 'BackendCrash', 'is_failure', 'Theorem', 'ProofEnv', 'Verdict',
+           'DeclarationVerdict', 'ReplayEnv', 'Stop', 'TacticRun', 'run_tactics', 'default_device', 'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #2fb9cd2f
 class SegatpError(Exception):
@@ -164,6 +166,12 @@ class Theorem:
     source: str = ""  # file or dataset it comes from
     split: str | None = None  # train / valid / test, when known
 
+    @property
+    def key(self) -> str:
+        """The theorem's stable key: a hash of its statement, name and whitespace aside (`lexer.statement_key`)."""
+        from segatp.lexer import statement_key
+        return statement_key(self.statement)
+
 
 @runtime_checkable
 class ProofEnv(Protocol):
@@ -175,20 +183,37 @@ class ProofEnv(Protocol):
     def run_tac(self, state: TacticState, tactic: str) -> TacticResult: ...
 
 # %% ../nbs/00_core.ipynb #76c9ba7c
-VERDICTS = ("proved", "failed", "error")
+class Verdict(str, Enum):
+    """The outcome of checking a whole proof or a declaration."""
+    PROVED = "proved"
+    FAILED = "failed"
+    SORRY = "sorry"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    CRASH = "crash"
+
+    def __str__(self) -> str: return self.value
+
+    @property
+    def ok(self) -> bool:
+        """Whether the proof was accepted."""
+        return self is Verdict.PROVED
 
 
 @dataclass(frozen=True)
 class DeclarationVerdict:
     """The outcome of checking one `theorem`/`lemma`/`example` of a Lean file."""
     name: str  # the declaration's name (`example` for examples)
-    verdict: str  # one of `VERDICTS`
+    verdict: Verdict  # proved, failed or error (a string is converted)
     message: str = ""  # why, when not proved
     steps: int = 0  # tactics run
     line: int = 0  # 1-based line where the declaration starts
 
     def __post_init__(self):
-        if self.verdict not in VERDICTS: raise ValueError(f"verdict must be one of {VERDICTS}, not {self.verdict!r}")
+        try:
+            object.__setattr__(self, "verdict", Verdict(self.verdict))
+        except ValueError:
+            raise ValueError(f"verdict must be one of {[v.value for v in Verdict]}, not {self.verdict!r}") from None
 
 # %% ../nbs/00_core.ipynb #f05a19fc
 class ReplayEnv:
@@ -211,6 +236,80 @@ class ReplayEnv:
         after = self.transitions.get((state.pp, tactic.strip()))
         if after is None: return LeanError(f"no recorded result for tactic {tactic!r}")
         return ProofFinished() if count_goals(after) == 0 else TacticState(after)
+
+# %% ../nbs/00_core.ipynb #36f807a4
+class Stop(str, Enum):
+    """Why `run_tactics` stopped."""
+    FINISHED = "finished"  # the proof is complete
+    OPEN = "open"  # every tactic ran and goals remain
+    STOPPED = "stopped"  # the caller's stop condition held
+    ERROR = "error"  # a tactic failed
+    TIMEOUT = "timeout"  # a tactic ran past its limit
+    CRASH = "crash"  # the backend died
+
+    def __str__(self) -> str: return self.value
+
+
+_FAILURE_STOP = {LeanError: Stop.ERROR, ProofTimeout: Stop.TIMEOUT, BackendCrash: Stop.CRASH}
+
+
+@dataclass(frozen=True)
+class TacticRun:
+    """The tactics run from a state: each result in order (the last may be a failure) and why the run stopped."""
+    start: TacticState  # the state the first tactic ran on
+    tactics: tuple[str, ...]  # the tactics given
+    results: tuple[TacticResult, ...]  # one per tactic run
+    stop: Stop  # why it stopped
+
+    @property
+    def states(self) -> tuple[TacticState | ProofFinished, ...]:
+        """The start and every state reached, in order."""
+        return (self.start, *(r for r in self.results if not is_failure(r)))
+
+    @property
+    def last(self) -> TacticState | ProofFinished:
+        """The last state reached."""
+        return self.states[-1]
+
+    @property
+    def steps(self) -> int:
+        """How many tactics succeeded."""
+        return len(self.states) - 1
+
+    @property
+    def failure(self) -> LeanError | ProofTimeout | BackendCrash | None:
+        """The failure that ended the run, if one did."""
+        return self.results[-1] if self.results and is_failure(self.results[-1]) else None
+
+    @property
+    def remaining(self) -> int:
+        """How many tactics were not run."""
+        return len(self.tactics) - len(self.results)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the proof is complete."""
+        return self.stop is Stop.FINISHED
+
+
+def run_tactics(env: ProofEnv,  # anything with `run_tac(state, tactic)`
+                state: TacticState,  # where to start
+                tactics: Sequence[str],  # the tactics, in order
+                stop: Callable[[TacticState, TacticState], bool] | None = None,  # (before, after) → stop after this step
+                ) -> TacticRun:
+    """Run tactics one by one until they run out, one fails, the proof is finished or `stop` holds."""
+    results, before, why = [], state, Stop.OPEN
+    for tac in tactics:
+        res = env.run_tac(before, tac)
+        results.append(res)
+        if is_failure(res): why = _FAILURE_STOP[type(res)]
+        elif isinstance(res, ProofFinished): why = Stop.FINISHED
+        elif stop is not None and stop(before, res): why = Stop.STOPPED
+        else:
+            before = res
+            continue
+        break
+    return TacticRun(state, tuple(tactics), tuple(results), why)
 
 # %% ../nbs/00_core.ipynb #ea87907c
 def default_device() -> str:

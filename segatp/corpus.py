@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,10 +17,11 @@ from pathlib import Path
 import msgspec
 from tqdm.auto import tqdm
 
-from .core import DataError, ProofFinished, Theorem
-from .corpus_stats import one_tactic_share, shape_stats
+from .core import DataError, ProofFinished, SegatpError, TacticRun, TacticState, Theorem, run_tactics, shared_data_dir
+from .corpus_stats import (check_real_proofs, comparison_sources, minif2f_fragment_coverage, one_tactic_share,
+                                 plot_shapes, shape_stats)
 from .minilean.env import trace_proof
-from .trajectory import Step, Trajectory, make_trajectory
+from .trajectory import Step, Trajectory, iter_trajectories, make_trajectory
 
 # %% auto #0
 __all__ = ['FAMILIES', 'SPLITS', 'linear_form', 'quadratic', 'Problem', 'linear_system', 'linear_iff', 'int_witness',
@@ -28,7 +30,8 @@ __all__ = ['FAMILIES', 'SPLITS', 'linear_form', 'quadratic', 'Problem', 'linear_
            'positivity_conj', 'system_with_product', 'system_eval', 'three_var_system', 'recurrence_value',
            'roots_and_bound', 'interval_cases_mod', 'ProverReport', 'trajectory_from_trace', 'prove', 'statement_split',
            'draw_problems', 'CorpusResult', 'generate_corpus', 'CorpusTheorem', 'load_corpus_theorems',
-           'replay_trajectory', 'verify_corpus']
+           'replay_trajectory', 'verify_corpus', 'corpus_generate_command', 'corpus_verify_command',
+           'corpus_stats_command']
 
 # %% ../nbs/05_corpus.ipynb #653c819a
 def linear_form(coeffs: Iterable[tuple[int, str]], const: int = 0) -> str:
@@ -584,25 +587,37 @@ def load_corpus_theorems(path: str | Path) -> list[CorpusTheorem]:
     return out
 
 
+def _diverges(steps: tuple[Step, ...]) -> Callable[[TacticState, TacticState], bool]:
+    """A `run_tactics` stop condition: the state after step `i` is not the recorded one, or not step `i + 1`'s before."""
+    expected = iter([(s.state_after, n.state_before) for s, n in zip(steps, steps[1:])] + [(steps[-1].state_after, None)])
+
+    def stop(_: TacticState, after: TacticState) -> bool:
+        want, nxt = next(expected)  # called once per step that reached a state, in order
+        return after.pp != want or (nxt is not None and after.pp != nxt)
+    return stop
+
+
+def _first_difference(steps: tuple[Step, ...], run: TacticRun) -> str | None:
+    """What differs between the recorded steps and the run of their tactics (None: nothing)."""
+    for i, (step, res) in enumerate(zip(steps, run.results)):
+        got = getattr(res, "pp", None)
+        if got != step.state_after: return f"step {i} ({step.tactic!r}): got {getattr(res, 'error', got)!r}"
+    if len(run.results) < len(steps): return f"step {len(run.results)}: state before differs from the recorded one"
+    return None if run.finished else "the proof does not finish"
+
+
 def replay_trajectory(traj: Trajectory, timeout: float = 20.0) -> str | None:
     """None if minilean reproduces every recorded step of the trajectory, else what differs."""
     from segatp.minilean.env import MiniLeanEnv
     with MiniLeanEnv(Theorem(traj.theorem, traj.statement), timeout) as (env, state):
-        for i, step in enumerate(traj.steps):
-            if state.pp != step.state_before:
-                return f"step {i}: state before differs from the recorded one"
-            result = env.run_tac(state, step.tactic)
-            got = getattr(result, "pp", None)
-            if got != step.state_after:
-                return f"step {i} ({step.tactic!r}): got {getattr(result, 'error', got)!r}"
-            state = result
-    return None if isinstance(state, ProofFinished) else "the proof does not finish"
+        if state.pp != traj.steps[0].state_before: return "step 0: state before differs from the recorded one"
+        run = run_tactics(env, state, traj.tactics, _diverges(traj.steps))
+    return _first_difference(traj.steps, run)
 
 
 def verify_corpus(path: str | Path, sample: int | None = None, seed: int = 0,
                   progress: bool = True) -> tuple[int, list[str]]:
     """Replay the trajectories of a corpus file (all, or a seeded sample); return (checked, failures)."""
-    from segatp.trajectory import iter_trajectories
     trajs = list(iter_trajectories(path))
     if sample is not None and sample < len(trajs): trajs = random.Random(seed).sample(trajs, sample)
     failures = []
@@ -610,3 +625,54 @@ def verify_corpus(path: str | Path, sample: int | None = None, seed: int = 0,
         why = replay_trajectory(t)
         if why: failures.append(f"{path}, {t.record}: {t.theorem}: {why}")
     return len(trajs), failures
+
+# %% ../nbs/05_corpus.ipynb #77cc9567
+def corpus_generate_command(*,
+                            out: str = "data/corpus",  # output folder
+                            n: int = 3000,  # number of distinct theorems
+                            seed: int = 0,  # the one seed everything depends on
+                            proofs_per_theorem: int = 2,  # reference proofs per train theorem
+                            ) -> int:
+    """Generate the corpus (same arguments → same bytes)."""
+    d = generate_corpus(out, n, seed, proofs_per_theorem).to_dict()
+    print(f"{d['theorems']} theorems, {d['train_trajectories']} train trajectories → {out}"
+          f"{'; unproved: ' + str(len(d['unproved'])) if d['unproved'] else ''}")
+    return 0
+
+
+def corpus_verify_command(path: str = "data/corpus",  # a corpus folder or a trajectories JSONL file
+                          *,
+                          sample: int | None = None,  # replay a seeded sample of this many
+                          seed: int = 0,  # the seed of the sample
+                          ) -> int:
+    """Replay stored trajectories in minilean."""
+    p = Path(path)
+    files = sorted(p.glob("trajectories_*.jsonl")) if p.is_dir() else [p]
+    if not files: raise SegatpError(f"{path}: no trajectories_*.jsonl files")
+    bad = 0
+    for f in files:
+        checked, failures = verify_corpus(f, sample, seed)
+        for msg in failures: print(msg)
+        print(f"{f}: {checked} trajectories replayed, {len(failures)} do not re-check")
+        bad += len(failures)
+    return 1 if bad else 0
+
+
+def corpus_stats_command(path: str = "data/corpus",  # a corpus folder
+                         *,
+                         figure: str = "figures/corpus_vs_real.png",  # where to save the comparison figure
+                         ) -> int:
+    """Corpus counts, miniF2F coverage, real-proof checks, comparison figure."""
+    summary = Path(path) / "summary.json"
+    if not summary.exists(): raise SegatpError(f"{path}: not a corpus folder (no summary.json)")
+    out = {"corpus": msgspec.json.decode(summary.read_bytes())}
+    shared = shared_data_dir()
+    if shared is not None:
+        out["minif2f_fragment"] = minif2f_fragment_coverage()
+        out["real_proofs"] = check_real_proofs(shared / "minif2f" / "minif2f_valid_few_shot.jsonl",
+                                               shared / "proofs" / "dsp-plus-minif2f-test")
+    else: print("../shared/data is absent: corpus counts only", file=sys.stderr)
+    plot_shapes(comparison_sources(Path(path) / "trajectories_train.jsonl", shared), figure)
+    print(msgspec.json.format(msgspec.json.encode(out), indent=2).decode())
+    print(f"figure → {figure}", file=sys.stderr)
+    return 0

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import msgspec
 
-from .core import PACKAGE_ROOT, DataError, count_goals
-from .segment import GRANULARITIES, iter_examples
+from .core import PACKAGE_ROOT, DataError, Theorem, run_tactics
+from .segment import GRANULARITIES, CutRule, is_cut, iter_examples
 from .sft_data import build_sft_dataset
 from .stats import dataset_stats, plot_goal_curve, plot_stats
 from .trajectory import LoadReport, Trajectory, iter_trajectories, read_json_lines
 
 # %% auto #0
-__all__ = ['corpus_dir', 'goal_changes', 'run_demo', 'try_segments', 'train_and_try']
+__all__ = ['corpus_dir', 'goal_changes', 'run_demo', 'try_segments', 'train_and_try', 'demo_command']
 
 # %% ../nbs/12_demo.ipynb #3fe14cc7
 def corpus_dir() -> Path:
@@ -29,8 +29,8 @@ def corpus_dir() -> Path:
 
 
 def goal_changes(traj: Trajectory) -> int:
-    """How many steps of a trajectory change the goal count."""
-    return sum(count_goals(s.state_before) != count_goals(s.state_after) for s in traj.steps)
+    """How many steps of a trajectory end a segment under the default boundary rule."""
+    return sum(is_cut(CutRule.CHANGE, before, after) for before, after in traj.goal_counts)
 
 
 def run_demo(out: Path,  # folder for the datasets
@@ -52,7 +52,7 @@ def run_demo(out: Path,  # folder for the datasets
         written[f"examples_{g}"] = (str(path), len(rows))
         echo(f"{g:>8}: {len(rows):4d} examples → {path}")
     sft = build_sft_dataset(trajs, out / "sft_segment", "segment", "bfs-prover", valid_frac=0.1)
-    echo(f"     sft: {sft['train']} train / {sft['valid']} valid segment pairs → {out / 'sft_segment'}")
+    echo(f"     sft: {sft.train} train / {sft.valid} valid segment pairs → {out / 'sft_segment'}")
     plot_stats(dataset_stats(trajs), f"minilean corpus: {report.trajectories} trajectories", figures / "demo_stats.png")
     best = max(trajs, key=lambda t: (goal_changes(t), len(t.steps), t.theorem))
     plot_goal_curve(best, path=figures / "demo_goal_curve.png")
@@ -65,21 +65,18 @@ def run_demo(out: Path,  # folder for the datasets
 # %% ../nbs/12_demo.ipynb #1b181fda
 def try_segments(policy, records: list[dict], statements: dict[str, str], n: int = 4) -> dict[str, int]:
     """Propose `n` segments for each initial state and run them in minilean; count the outcomes."""
-    from segatp.core import ProofFinished, Theorem, is_failure
     from segatp.minilean.env import MiniLeanEnv
     from segatp.policy import Query
     counts = {"proposals": 0, "valid": 0, "proved": 0, "theorems_proved": 0}
     for rec, cands in zip(records, policy.propose([Query(r["state"], r["theorem"]) for r in records], n)):
         proved_here = False
         for cand in cands:
-            counts["proposals"] += 1
             with MiniLeanEnv(Theorem(rec["theorem"], statements[rec["theorem"]])) as (env, state):
-                for tac in cand.tactics:
-                    state = env.run_tac(state, tac)
-                    if is_failure(state) or isinstance(state, ProofFinished): break
-            counts["valid"] += not is_failure(state)
-            counts["proved"] += isinstance(state, ProofFinished)
-            proved_here |= isinstance(state, ProofFinished)
+                run = run_tactics(env, state, cand.tactics)
+            counts["proposals"] += 1
+            counts["valid"] += run.failure is None
+            counts["proved"] += run.finished
+            proved_here |= run.finished
         counts["theorems_proved"] += proved_here
     return counts
 
@@ -105,3 +102,13 @@ def train_and_try(sft_dir: Path, out: Path, figures: Path, steps: int, echo: Cal
          f"in minilean without error, {tried['proved']} prove their theorem ({tried['theorems_proved']} theorems)")
     return {"train_run": str(res.run), "loss_figure": str(figures / "demo_train_loss.png"), "tried": tried,
             "first_loss": res.first_loss, "last_loss": res.last_loss}
+
+# %% ../nbs/12_demo.ipynb #2354ba6b
+def demo_command(*,
+                 out: str = "runs/demo",  # folder for the datasets and the training run
+                 figures: str = "figures",  # folder for the figures
+                 train_steps: int = 150,  # steps of tiny-model training on segments (0: skip training)
+                 ) -> int:
+    """Run the pipeline on the minilean corpus (the main job)."""
+    run_demo(Path(out), Path(figures), train_steps=train_steps, echo=print)
+    return 0

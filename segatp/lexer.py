@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ from .core import SegatpError
 
 # %% auto #0
 __all__ = ['TOKEN_KINDS', 'SYMBOLS', 'DECLARATION_KEYWORDS', 'COMMAND_KEYWORDS', 'MODIFIERS', 'Token', 'LexError', 'is_id_first',
-           'is_id_rest', 'lex', 'strip_comments', 'Command', 'split_commands', 'split_declaration']
+           'is_id_rest', 'lex', 'strip_comments', 'Command', 'split_commands', 'split_declaration', 'Declaration',
+           'declarations', 'strip_proof_stub', 'normalize_statement', 'statement_key', 'split_tactics']
 
 # %% ../nbs/03b_lexer.ipynb #5fccbf43
 TOKEN_KINDS = ("ident", "num", "str", "char", "sym", "doc", "moddoc")
@@ -146,55 +148,79 @@ def _stray(c: str) -> str:
     return f"unexpected character U+{ord(c):04X} ({name})"
 
 # %% ../nbs/03b_lexer.ipynb #b86689ea
-def _scan(text: str) -> Iterator[tuple[str, int, int]]:
+def _scan(text: str,
+          strict: bool = True,  # raise `LexError` where Lean would; else recover (`_recovered`) and go on
+          ) -> Iterator[tuple[str, int, int]]:
     """(kind, start, end) of every token and comment of `text`, in order."""
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c in " \n\r": i += 1; continue
-        if text.startswith("--", i):
-            j = text.find("\n", i)
-            kind, j = "comment", (n if j < 0 else j)
-        elif text.startswith("/-", i):
-            kind = "doc" if text.startswith("/--", i) else "moddoc" if text.startswith("/-!", i) else "comment"
-            j = _comment_end(text, i)
-        elif c == '"': kind, j = "str", _string_end(text, i)
-        elif (m := _RAW_START.match(text, i)): kind, j = "str", _raw_string_end(text, i, m.group(1))
-        elif c == "'" and not text.startswith("''", i): kind, j = "char", _char_end(text, i)
-        elif c == "«" or is_id_first(c): kind, j = "ident", _ident_end(text, i)
-        elif c.isascii() and c.isdigit():
-            field_index = i >= 2 and text[i - 1] == "." and (is_id_rest(text[i - 2]) or text[i - 2] in ")⟩»")
-            kind, j = "num", (_FIELD if field_index else _NUMBER).match(text, i).end()
-        elif c == "#" and i + 1 < n and is_id_first(text[i + 1]): kind, j = "sym", _ident_end(text, i + 1)
-        elif (m := _SYMBOL.match(text, i)): kind, j = "sym", m.end()
-        elif unicodedata.category(c)[0] in "PS": kind, j = "sym", i + 1
-        else: raise LexError(_stray(c), *_where(text, i))
+        try:
+            if text.startswith("--", i):
+                j = text.find("\n", i)
+                kind, j = "comment", (n if j < 0 else j)
+            elif text.startswith("/-", i):
+                kind = "doc" if text.startswith("/--", i) else "moddoc" if text.startswith("/-!", i) else "comment"
+                j = _comment_end(text, i)
+            elif c == '"': kind, j = "str", _string_end(text, i)
+            elif (m := _RAW_START.match(text, i)): kind, j = "str", _raw_string_end(text, i, m.group(1))
+            elif c == "'" and not text.startswith("''", i): kind, j = "char", _char_end(text, i)
+            elif c == "«" or is_id_first(c): kind, j = "ident", _ident_end(text, i)
+            elif c.isascii() and c.isdigit():
+                field_index = i >= 2 and text[i - 1] == "." and (is_id_rest(text[i - 2]) or text[i - 2] in ")⟩»")
+                kind, j = "num", (_FIELD if field_index else _NUMBER).match(text, i).end()
+            elif c == "#" and i + 1 < n and is_id_first(text[i + 1]): kind, j = "sym", _ident_end(text, i + 1)
+            elif (m := _SYMBOL.match(text, i)): kind, j = "sym", m.end()
+            elif unicodedata.category(c)[0] in "PS": kind, j = "sym", i + 1
+            else: raise LexError(_stray(c), *_where(text, i))
+        except LexError:
+            if strict: raise
+            kind, j = _recovered(text, i)
         yield kind, i, j
         i = j
 
 
-def lex(text: str  # Lean source text
+def _recovered(text: str, i: int) -> tuple[str, int]:
+    """(kind, end) where Lean's tokenizer gives up at `i`: an unterminated comment or string to the end, else one `sym`."""
+    if text.startswith("/-", i): return "comment", len(text)
+    if text[i] == '"' or _RAW_START.match(text, i): return "str", len(text)
+    return "sym", i + 1
+
+
+def lex(text: str,  # Lean source text
+        strict: bool = True,  # raise `LexError` where Lean would; else recover and go on
         ) -> list[Token]:
     """The tokens of Lean text (ordinary comments dropped, doc comments kept); raise `LexError` where Lean would."""
     lines = [i for i, c in enumerate(text) if c == "\n"]
     out = []
-    for kind, a, b in _scan(text):
+    for kind, a, b in _scan(text, strict):
         if kind == "comment": continue
         k = bisect.bisect_left(lines, a)
         out.append(Token(kind, text[a:b], k + 1, a - (lines[k - 1] + 1 if k else 0), a, b))
     return out
 
-# %% ../nbs/03b_lexer.ipynb #b45a0939
-def strip_comments(text: str  # Lean source text
+# %% ../nbs/03b_lexer.ipynb #bc1d08a3
+def strip_comments(text: str,  # Lean source text
+                   strings: bool = False,  # also blank the contents of string literals (their quotes kept)
+                   strict: bool = True,  # raise `LexError` where Lean would; else recover and go on
                    ) -> str:
-    """The text with every comment blanked (offsets, lines and columns kept; strings untouched)."""
-    if "--" not in text and "/-" not in text: return text  # no comment can start anywhere
+    """The text with every comment blanked (offsets, lines and columns kept; strings untouched unless `strings`)."""
+    if not strings and "--" not in text and "/-" not in text: return text  # no comment can start anywhere
     out, last = [], 0
-    for kind, a, b in _scan(text):
-        if kind not in ("comment", "doc", "moddoc"): continue
+    for kind, a, b in _scan(text, strict):
+        if strings and kind == "str": a, b = _string_contents(text, a, b)
+        elif kind not in ("comment", "doc", "moddoc"): continue
         out += [text[last:a], re.sub(r"[^\n]", " ", text[a:b])]
         last = b
     return "".join(out) + text[last:]
+
+
+def _string_contents(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span of the contents of the string literal `text[a:b]` (`"…"` or `r#"…"#`; unterminated: to its end)."""
+    q = text.index('"', a) + 1
+    close = '"' + text[a + 1:q - 1]  # the raw string's hashes
+    return q, (b - len(close) if b - len(close) >= q and text.startswith(close, b - len(close)) else b)
 
 # %% ../nbs/03b_lexer.ipynb #d7558255
 DECLARATION_KEYWORDS = ("theorem", "lemma", "example")
@@ -316,10 +342,11 @@ def _command(text: str, toks: list[Token], a: int, k: int, b: int, prefixes: tup
                    body[-1].end, text[kw.start:body[-1].end], tuple(body))
 
 
-def split_commands(text: str  # Lean source text
+def split_commands(text: str,  # Lean source text
+                   strict: bool = True,  # raise `LexError` where Lean would; else recover and go on
                    ) -> list[Command]:
     """The commands of a Lean file, in order (`… in` prefixes attached to the command they prefix)."""
-    toks = lex(text)
+    toks = lex(text, strict)
     starts = _starts(toks) + [(len(toks), len(toks), None)]
     out, prefixes = [], []
     for (a, k, at_in), (b, _, _) in zip(starts, starts[1:]):
@@ -331,14 +358,158 @@ def split_commands(text: str  # Lean source text
     return out
 
 # %% ../nbs/03b_lexer.ipynb #8d7e2999
+_LETS = frozenset({"let", "have", "letI", "haveI"})  # binders whose own `:=` can come before the declaration's
+
+
+def _assign(toks: list[Token] | tuple[Token, ...]) -> int | None:
+    """The index of the `:=` that ends a declaration's statement: the first at top level not claimed by a `let`/`have`."""
+    depth, lets = 0, []
+    for i, t in enumerate(toks):
+        if t.kind == "ident" and t.text in _LETS: lets.append(depth)
+        if t.kind != "sym": continue
+        if t.text in _OPEN: depth += 1
+        elif t.text in _CLOSE: depth, lets = max(0, depth - 1), [d for d in lets if d < depth]
+        elif t.text == ":=" and lets and lets[-1] == depth: lets.pop()
+        elif t.text == ":=" and depth == 0: return i
+    return None
+
+
 def split_declaration(text: str  # a declaration, from its keyword (or modifiers) to its end
                       ) -> tuple[str, str] | None:
     """(statement, proof) of a declaration split at its top-level `:=`; the proof keeps its lines and columns."""
-    depth = 0
-    for t in lex(text):
-        if t.kind != "sym": continue
-        if t.text in _OPEN: depth += 1
-        elif t.text in _CLOSE: depth = max(0, depth - 1)
-        elif t.text == ":=" and depth == 0:
-            return text[:t.start], re.sub(r"[^\n]", " ", text[:t.end]) + text[t.end:]
-    return None
+    toks = lex(text)
+    k = _assign(toks)
+    if k is None: return None
+    t = toks[k]
+    return text[:t.start], re.sub(r"[^\n]", " ", text[:t.end]) + text[t.end:]
+
+# %% ../nbs/03b_lexer.ipynb #959f4a38
+@dataclass(frozen=True)
+class Declaration:
+    """A `theorem`, `lemma` or `example` of a Lean text: its name, where it is, its statement and its proof."""
+    keyword: str  # `theorem`, `lemma` or `example`
+    name: str  # the declared name; `example` for an example (and for a nameless theorem)
+    line: int  # 1-based line of its keyword
+    first_line: int  # 1-based line of its first token (`… in` prefixes, doc comment, attributes, modifiers)
+    last_line: int  # the line before the next declaration's first line (the text's last line for the last one)
+    start: int  # offset of its statement: its first attribute or modifier, else its keyword
+    statement: str  # its text from `start` up to the `:=` of its proof, without it (surrounding space stripped)
+    proof: str | None  # the text after `:= by` (tactic proof) or `:=` (term proof); None when it has no `:=`
+    tactic: bool  # whether the proof is a tactic block (`:= by …`)
+    command: Command = field(repr=False)  # the command it is
+
+
+def _statement_start(text: str, c: Command) -> int:
+    """Where a declaration's statement starts: after its `… in` prefixes and doc comment."""
+    kw = c.tokens[0].start
+    head = lex(text[c.start:kw], strict=False)
+    cut = max((i for i, t in enumerate(head) if t.kind == "doc" or (t.kind == "ident" and t.text == "in")), default=-1)
+    return c.start + head[cut + 1].start if cut + 1 < len(head) else kw
+
+
+def _declaration(text: str, c: Command, first_line: int, last_line: int) -> Declaration:
+    """The declaration of command `c`, which spans lines `first_line` to `last_line`."""
+    toks, start = c.tokens, _statement_start(text, c)
+    k = _assign(toks)
+    tactic = k is not None and k + 1 < len(toks) and toks[k + 1].kind == "ident" and toks[k + 1].text == "by"
+    proof = None if k is None else text[toks[k + tactic].end:c.end]
+    end = c.end if k is None else toks[k].start
+    return Declaration(c.keyword, c.name or "example", c.line, first_line, last_line, start, text[start:end].strip(),
+                       proof, tactic, c)
+
+
+def declarations(text: str,  # Lean source text
+                 strict: bool = True,  # raise `LexError` where Lean would; else recover and go on
+                 ) -> list[Declaration]:
+    """The `theorem`, `lemma` and `example` declarations of a Lean text, in order."""
+    cmds = [c for c in split_commands(text, strict) if c.keyword in DECLARATION_KEYWORDS]
+    firsts = [text.count("\n", 0, c.start) + 1 for c in cmds]
+    lasts = [f - 1 for f in firsts[1:]] + [text.count("\n") + 1]
+    return [_declaration(text, c, f, l) for c, f, l in zip(cmds, firsts, lasts)]
+
+# %% ../nbs/03b_lexer.ipynb #502970cb
+_STUBS = ((":=", "by", "sorry"), (":=", "by"), (":=", "sorry"), (":=",))
+
+
+def strip_proof_stub(statement: str  # a statement, perhaps ending in `:= by sorry`, `:= by`, `:= sorry` or `:=`
+                     ) -> str:
+    """The statement without a trailing proof stub, surrounding space stripped."""
+    toks = lex(statement, strict=False)
+    for stub in _STUBS:
+        tail = toks[-len(stub):]
+        if len(tail) == len(stub) and tuple(t.text for t in tail) == stub and tail[0].kind == "sym":
+            return statement[:tail[0].start].strip()
+    return statement.strip()
+
+
+_BIG_OPERATORS = frozenset("∑∏⋃⋂")
+
+
+def _head_end(toks: list[Token]) -> int:
+    """The index of the first token after a declaration head (attributes, modifiers, keyword, name); 0 without one."""
+    k = _keyword_after(toks, 0) if toks else None
+    if k is None or toks[k].text not in DECLARATION_KEYWORDS: return 0
+    named = toks[k].text != "example" and k + 1 < len(toks) and toks[k + 1].kind == "ident"
+    return k + 1 + named
+
+
+def normalize_statement(text: str  # a statement (with or without its head and proof stub) or a goal
+                        ) -> str:
+    """The statement reduced to a comparable key: no head, name or proof stub, unified binders, no `↑`, no space."""
+    toks = lex(strip_proof_stub(text), strict=False)
+    out, binder = [], False
+    for t in toks[_head_end(toks):]:
+        word = t.text
+        if t.kind == "sym" and word in _BIG_OPERATORS: binder = True
+        elif word == ",": binder = False
+        elif binder and word in ("in", "∈"): word, binder = "∈", False
+        if word != "↑": out.append(word)
+    return re.sub(r"\s+", "", "".join(out))
+
+
+def statement_key(statement: str  # a statement or goal
+                  ) -> str:
+    """A stable 16-hex-digit key of a statement: the blake2b hash of `normalize_statement`."""
+    return hashlib.blake2b(normalize_statement(statement).encode(), digest_size=8).hexdigest()
+
+# %% ../nbs/03b_lexer.ipynb #c077bcdf
+def _indent(line: str) -> int: return len(line) - len(line.lstrip())
+
+
+def _blocks(code: str) -> list[list[str]]:
+    """Top-level steps: a line at the base indentation with the deeper (or `<;>`) lines after it."""
+    lines = [l.rstrip() for l in code.split("\n") if l.strip()]
+    if not lines: return []
+    base, out = min(map(_indent, lines)), []
+    for l in lines:
+        cont = _indent(l) > base or l.lstrip().startswith(("<;>", "|"))
+        if cont and out: out[-1].append(l)
+        else: out.append([l])
+    return [[l[base:] if _indent(l) >= base else l.lstrip() for l in b] for b in out]
+
+
+def _have_by(line: str) -> tuple[str, str] | None:
+    """(`have …` without its proof, the tactics after `by` on the same line) for a `have`/`replace`/`obtain … := by`."""
+    toks = lex(line, strict=False)
+    if not toks or toks[0].kind != "ident" or toks[0].text not in ("have", "replace", "obtain"): return None
+    k = _assign(toks[1:])
+    if k is None or k + 2 >= len(toks) or toks[k + 2].text != "by" or toks[k + 2].kind != "ident": return None
+    return line[:toks[k + 1].start].strip(), line[toks[k + 2].end:].strip()
+
+
+def split_tactics(proof: str  # a tactic block
+                  ) -> list[str]:
+    """The steps of a tactic proof, with bullets and `have … := by` blocks linearised."""
+    steps: list[str] = []
+    for block in _blocks(strip_comments(proof, strict=False)):
+        first, rest = block[0], block[1:]
+        if first[:1] in ("·", ".") and first[1:2] in ("", " "):
+            steps += split_tactics("\n".join([" " * 2 + first[2:], *rest]))
+            continue
+        have = _have_by(first)
+        if have and (have[1] or rest):
+            steps.append(have[0])
+            steps += split_tactics("\n".join([" " * 4 + have[1], *rest] if have[1] else rest))
+            continue
+        steps.append("\n".join(block))
+    return steps

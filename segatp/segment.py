@@ -7,18 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Literal, get_args
 
 import msgspec
 
 from .core import count_goals
-from .trajectory import Step, Trajectory
+from .trajectory import LoadReport, Trajectory, load_trajectories
 
 # %% auto #0
-__all__ = ['GRANULARITIES', 'CUT_MODES', 'Example', 'SegmentRule', 'segment_bounds', 'trajectory_examples', 'iter_examples',
-           'check_segments']
+__all__ = ['Granularity', 'GRANULARITIES', 'CUT_MODES', 'Example', 'CutRule', 'is_cut', 'focus_changed', 'SegmentRule',
+           'segment_bounds', 'trajectory_examples', 'iter_examples', 'check_segments', 'segment_command']
 
 # %% ../nbs/02_segment.ipynb #fba56d89
-GRANULARITIES = ("step", "segment", "whole")
+Granularity = Literal["step", "segment", "whole"]
+GRANULARITIES = get_args(Granularity)
 
 
 class Example(msgspec.Struct, frozen=True, gc=False):
@@ -41,20 +45,29 @@ class Example(msgspec.Struct, frozen=True, gc=False):
         return d
 
 # %% ../nbs/02_segment.ipynb #86ea65ca
-CUT_MODES = ("change", "increase", "decrease", "focus")
+class CutRule(str, Enum):
+    """Which steps end a segment."""
+    CHANGE = "change"  # the goal count changes
+    INCREASE = "increase"  # the goal count goes up
+    DECREASE = "decrease"  # the goal count goes down
+    FOCUS = "focus"  # the goal count or the goals behind the main one change
+
+    def __str__(self) -> str: return self.value
 
 
-@dataclass(frozen=True)
-class SegmentRule:
-    """Where to cut a trajectory into segments."""
-    cut_on: str = "change"  # change, increase, decrease or focus
-    min_len: int = 1  # merge shorter segments into the next
-    max_len: int | None = None  # split longer segments
+CUT_MODES = tuple(r.value for r in CutRule)
 
-    def __post_init__(self):
-        if self.cut_on not in CUT_MODES: raise ValueError(f"cut_on must be one of {CUT_MODES}, not {self.cut_on!r}")
-        if self.min_len < 1: raise ValueError(f"min_len must be at least 1, not {self.min_len}")
-        if self.max_len is not None and self.max_len < 1: raise ValueError(f"max_len must be at least 1, not {self.max_len}")
+
+def is_cut(rule: CutRule | str,  # the boundary rule
+           goals_before: int,  # open goals before the step
+           goals_after: int,  # open goals after it
+           focus_changed: bool = False) -> bool:  # whether the goals behind the main one changed (see `focus_changed`)
+    """Whether a step ends a segment under `rule`."""
+    if rule == CutRule.CHANGE: return goals_after != goals_before
+    if rule == CutRule.INCREASE: return goals_after > goals_before
+    if rule == CutRule.DECREASE: return goals_after < goals_before
+    if rule == CutRule.FOCUS: return goals_after != goals_before or focus_changed
+    raise ValueError(f"cut rule must be one of {CUT_MODES}, not {rule!r}")
 
 
 def _other_goals(pp: str) -> str:
@@ -63,20 +76,34 @@ def _other_goals(pp: str) -> str:
     return parts[1] if len(parts) == 2 else ""
 
 
-def _is_cut(cut_on: str, before: int, after: int, step: Step) -> bool:
-    """Whether a step ends a segment under `cut_on` (the proof's last step always does; see `segment_bounds`)."""
-    if cut_on == "change": return after != before
-    if cut_on == "increase": return after > before
-    if cut_on == "decrease": return after < before
-    return after != before or _other_goals(step.state_before) != _other_goals(step.state_after)
+def focus_changed(before: str,  # the state before a step, pretty-printed
+                  after: str) -> bool:  # the state after it
+    """Whether the goals behind the main one differ between two states."""
+    return _other_goals(before) != _other_goals(after)
+
+# %% ../nbs/02_segment.ipynb #7201b2b7
+@dataclass(frozen=True)
+class SegmentRule:
+    """Where to cut a trajectory into segments."""
+    cut_on: CutRule = CutRule.CHANGE  # the boundary rule
+    min_len: int = 1  # merge shorter segments into the next
+    max_len: int | None = None  # split longer segments
+
+    def __post_init__(self):
+        if self.cut_on not in CUT_MODES: raise ValueError(f"cut_on must be one of {CUT_MODES}, not {self.cut_on!r}")
+        object.__setattr__(self, "cut_on", CutRule(self.cut_on))
+        if self.min_len < 1: raise ValueError(f"min_len must be at least 1, not {self.min_len}")
+        if self.max_len is not None and self.max_len < 1: raise ValueError(f"max_len must be at least 1, not {self.max_len}")
 
 # %% ../nbs/02_segment.ipynb #a07856e1
 def segment_bounds(traj: Trajectory,  # a checked trajectory
                    rule: SegmentRule = SegmentRule()) -> list[tuple[int, int]]:
     """The segments of a trajectory as `(start, end)` step ranges covering every step once."""
     bounds, start, last, cut_on = [], 0, len(traj.steps) - 1, rule.cut_on
+    focus = cut_on is CutRule.FOCUS
     for i, (before, after) in enumerate(traj.goal_counts):
-        if (after != before if cut_on == "change" else _is_cut(cut_on, before, after, traj.steps[i])) or i == last:
+        step = traj.steps[i]
+        if is_cut(cut_on, before, after, focus and focus_changed(step.state_before, step.state_after)) or i == last:
             bounds.append((start, i + 1))
             start = i + 1
     if rule.min_len > 1: bounds = _merge_short(bounds, rule.min_len)
@@ -139,9 +166,28 @@ def check_segments(traj: Trajectory, examples: list[Example]) -> None:
         end = pos + len(ex.tactics)
         for i in range(pos, end):
             s = traj.steps[i]
-            changes = count_goals(s.state_before) != count_goals(s.state_after)
+            changes = is_cut(CutRule.CHANGE, count_goals(s.state_before), count_goals(s.state_after))
             assert s.tactic == ex.tactics[i - pos], f"{traj.theorem}: tactic {i} differs"
             if i < end - 1: assert not changes, f"{traj.theorem}: step {i} changes the goal count inside a segment"
             else: assert changes or end == n, f"{traj.theorem}: segment ends at step {i}, which keeps the goal count"
         pos = end
     assert pos == n, f"{traj.theorem}: segments cover {pos} of {n} steps"
+
+# %% ../nbs/02_segment.ipynb #3563e64c
+def segment_command(inputs: list[str],  # trajectory files or folders (LeanDojo search outputs, LeanDojo Benchmark, segatp JSONL)
+                    *,
+                    out: str,  # output JSONL file
+                    granularity: Granularity = "segment",  # which examples: single steps, segments or whole proofs
+                    rule: SegmentRule = SegmentRule(),  # where segments end
+                    skip_bad: bool = False,  # skip bad records with a counted warning instead of failing
+                    ) -> int:
+    """Cut trajectories into step / segment / whole-proof examples."""
+    report, n = LoadReport(), 0
+    trajs = load_trajectories(inputs, report, skip_bad)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as f:
+        for ex in iter_examples(trajs, granularity, rule):
+            f.write(msgspec.json.encode(ex) + b"\n")
+            n += 1
+    print(f"{n} {granularity} examples → {out}\n{report.summary()}")
+    return 0

@@ -6,21 +6,23 @@
 from __future__ import annotations
 
 import hashlib
-import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
-from .core import Theorem
-from .segment import Example, SegmentRule, iter_examples
-from .trajectory import Trajectory, load_minif2f, read_minif2f, strip_proof_stub
+from .core import SegatpError, Theorem, shared_data_dir
+from .lexer import statement_key
+from .segment import Example, Granularity, SegmentRule, trajectory_examples
+from .trajectory import LoadReport, Trajectory, load_minif2f, load_trajectories, read_minif2f
 
 # %% auto #0
-__all__ = ['PROMPT_FORMATS', 'PromptFormat', 'get_prompt_format', 'theorem_split', 'normalize_statement', 'DecontaminationReport',
-           'benchmark_keys', 'decontaminate', 'minif2f_keys', 'sft_record', 'SFTReport', 'write_sft',
-           'build_sft_dataset']
+__all__ = ['PromptFormatName', 'PROMPT_FORMATS', 'PromptFormat', 'get_prompt_format', 'theorem_split', 'DecontaminationReport',
+           'benchmark_keys', 'decontaminate', 'minif2f_keys', 'sft_record', 'SFTReport', 'build_sft_dataset',
+           'sft_command']
 
 # %% ../nbs/03_sft_data.ipynb #1b34cfa9
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ def _internlm(ex: Example) -> str:
             f"---\nSTATE_BEFORE: {ex.state}\n\n---\nTACTIC: <|im_end|>\n<|im_start|>assistant\n")
 
 
+PromptFormatName = Literal["bfs-prover", "internlm-stepprover", "reprover"]
 PROMPT_FORMATS: dict[str, PromptFormat] = {f.name: f for f in [
     PromptFormat("bfs-prover", "BFS-Prover-V2", lambda ex: f"{ex.state}:::"),
     PromptFormat("internlm-stepprover", "InternLM2.5-StepProver", _internlm, "<|im_end|>", ("<|im_end|>",)),
@@ -63,24 +66,14 @@ def get_prompt_format(name: str) -> PromptFormat:
         raise ValueError(f"unknown prompt format {name!r}; known: {', '.join(PROMPT_FORMATS)}") from None
 
 # %% ../nbs/03_sft_data.ipynb #e3cfb86a
-def theorem_split(theorem: str, valid_frac: float = 0.05) -> str:
-    """`valid` or `train` for a theorem, by a stable hash of its name."""
-    h = int.from_bytes(hashlib.blake2b(theorem.encode(), digest_size=8).digest(), "big")
+def theorem_split(key: str,  # the theorem's key (`Trajectory.theorem_key`)
+                  valid_frac: float = 0.05,  # the fraction of theorems held out
+                  ) -> str:
+    """`valid` or `train` for a theorem, by a stable hash of its key."""
+    h = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
     return "valid" if h / 2**64 < valid_frac else "train"
 
 # %% ../nbs/03_sft_data.ipynb #2558acfa
-_DECL_HEAD = re.compile(r"^\s*(?:theorem|lemma)\s+\S+|^\s*example\b")
-_BIG_OP_IN = re.compile(r"([∑∏⋃⋂])\s*([^,]*?)\s+(?:in|∈)\s+")
-
-
-def normalize_statement(text: str) -> str:
-    """A statement or goal reduced to a comparable key (no name, no proof, unified binders, no whitespace)."""
-    s = _DECL_HEAD.sub("", text)
-    s = strip_proof_stub(s)
-    s = _BIG_OP_IN.sub(r"\1\2∈", s).replace("↑", "")
-    return re.sub(r"\s+", "", s)
-
-
 @dataclass
 class DecontaminationReport:
     """Which training theorems were dropped for matching a benchmark statement, and which one they matched."""
@@ -95,12 +88,12 @@ class DecontaminationReport:
 
 
 def benchmark_keys(theorems: Iterable[Theorem], goals: dict[str, str] | None = None) -> dict[str, str]:
-    """Normalised statement, goal (when given by name) and name → benchmark theorem name."""
+    """Statement key, goal key (when the goal is given by name) and name key → benchmark theorem name."""
     keys = {}
     for t in theorems:
-        keys[normalize_statement(t.statement)] = t.full_name
+        keys[t.key] = t.full_name
         keys[_name_key(t.full_name)] = t.full_name
-        if goals and t.full_name in goals: keys[normalize_statement(goals[t.full_name])] = t.full_name
+        if goals and t.full_name in goals: keys[statement_key(goals[t.full_name])] = t.full_name
     return keys
 
 
@@ -113,8 +106,8 @@ def decontaminate(trajs: Iterable[Trajectory], keys: dict[str, str],
                   report: DecontaminationReport) -> Iterator[Trajectory]:
     """Drop trajectories whose statement, initial goal or name matches a benchmark key; record each drop."""
     for t in trajs:
-        hit = keys.get(normalize_statement(t.statement)) if t.statement else None
-        hit = hit or keys.get(normalize_statement(t.steps[0].state_before)) or keys.get(_name_key(t.theorem))
+        hit = keys.get(statement_key(t.statement)) if t.statement else None
+        hit = hit or keys.get(statement_key(t.steps[0].state_before)) or keys.get(_name_key(t.theorem))
         if hit: report.dropped[t.theorem] = hit
         else:
             report.kept += 1
@@ -132,46 +125,56 @@ def sft_record(ex: Example, fmt: PromptFormat) -> dict:
     return {"prompt": fmt.prompt(ex), "completion": fmt.completion(ex), **ex.to_dict()}
 
 
-@dataclass
+@dataclass(frozen=True)
 class SFTReport:
-    """Counts of an SFT build."""
-    granularity: str
-    prompt_format: str
-    examples: int = 0
-    duplicates: int = 0
-    train: int = 0
-    valid: int = 0
-    train_theorems: set[str] = field(default_factory=set)
-    valid_theorems: set[str] = field(default_factory=set)
+    """What an SFT build wrote: its counts, its decontamination and its segment rule."""
+    granularity: str  # step, segment or whole
+    prompt_format: str  # a name in PROMPT_FORMATS
+    examples: int  # examples rendered
+    duplicates: int  # identical prompt/completion pairs dropped
+    train: int  # pairs in train.jsonl
+    valid: int  # pairs in valid.jsonl
+    train_theorems: int  # theorems (keys) with a pair in train.jsonl
+    valid_theorems: int  # theorems (keys) with a pair in valid.jsonl
+    decontamination: DecontaminationReport  # what was dropped before rendering
+    rule: SegmentRule  # the segment rule
 
     def to_dict(self) -> dict:
-        """JSON-ready counts."""
+        """JSON-ready report (the content of report.json)."""
         return {"granularity": self.granularity, "prompt_format": self.prompt_format, "examples": self.examples,
                 "duplicates_dropped": self.duplicates, "train": self.train, "valid": self.valid,
-                "train_theorems": len(self.train_theorems), "valid_theorems": len(self.valid_theorems)}
+                "train_theorems": self.train_theorems, "valid_theorems": self.valid_theorems,
+                "decontamination": self.decontamination.to_dict(), "rule": vars(self.rule)}
 
 
-def write_sft(examples: Iterable[Example], fmt: PromptFormat, out_dir: str | Path,
-              valid_frac: float = 0.05, report: SFTReport | None = None) -> SFTReport:
-    """Render, deduplicate and split examples into `out_dir/train.jsonl` and `out_dir/valid.jsonl`."""
-    out = Path(out_dir)
+def _split_examples(trajs: Iterable[Trajectory], granularity: str, rule: SegmentRule,
+                    valid_frac: float) -> Iterator[tuple[str, str, Example]]:
+    """(split, theorem key, example) for every example, split by the theorem's key."""
+    for t in trajs:
+        key = t.theorem_key
+        split = theorem_split(key, valid_frac)
+        for ex in trajectory_examples(t, granularity, rule): yield split, key, ex
+
+
+def _write_sft(examples: Iterable[tuple[str, str, Example]], fmt: PromptFormat,
+               out: Path) -> tuple[int, int, Counter, dict[str, set[str]]]:
+    """Render and deduplicate into `out/{train,valid}.jsonl`: (examples, duplicates, pairs and theorem keys per split)."""
     out.mkdir(parents=True, exist_ok=True)
-    report = report or SFTReport("?", fmt.name)
     seen: set[bytes] = set()
+    n, dups, pairs, theorems = 0, 0, Counter(), {"train": set(), "valid": set()}
     with open(out / "train.jsonl", "wb") as ftrain, open(out / "valid.jsonl", "wb") as fvalid:
-        for ex in examples:
+        for split, key, ex in examples:
             rec = sft_record(ex, fmt)
-            key = hashlib.blake2b((rec["prompt"] + "\0" + rec["completion"]).encode(), digest_size=16).digest()
-            report.examples += 1
-            if key in seen:
-                report.duplicates += 1
+            digest = hashlib.blake2b((rec["prompt"] + "\0" + rec["completion"]).encode(), digest_size=16).digest()
+            n += 1
+            if digest in seen:
+                dups += 1
                 continue
-            seen.add(key)
-            split = theorem_split(ex.theorem, valid_frac)
+            seen.add(digest)
             (fvalid if split == "valid" else ftrain).write(msgspec.json.encode(rec) + b"\n")
-            setattr(report, split, getattr(report, split) + 1)
-            getattr(report, f"{split}_theorems").add(ex.theorem)
-    return report
+            pairs[split] += 1
+            theorems[split].add(key)
+    return n, dups, pairs, theorems
 
 
 def build_sft_dataset(trajs: Iterable[Trajectory],  # checked trajectories
@@ -180,13 +183,44 @@ def build_sft_dataset(trajs: Iterable[Trajectory],  # checked trajectories
                       prompt_format: str = "bfs-prover",  # a name in PROMPT_FORMATS
                       rule: SegmentRule = SegmentRule(),  # the segment rule
                       valid_frac: float = 0.05,  # fraction of theorems held out
-                      contamination_keys: dict[str, str] | None = None) -> dict:  # from `minif2f_keys`, or None to skip
+                      contamination_keys: dict[str, str] | None = None,  # from `minif2f_keys`, or None to skip
+                      ) -> SFTReport:
     """Build a deduplicated, theorem-split, decontaminated SFT dataset; return its report."""
     fmt = get_prompt_format(prompt_format)
     decon = DecontaminationReport("miniF2F" if contamination_keys is not None else "none")
     if contamination_keys is not None: trajs = decontaminate(trajs, contamination_keys, decon)
-    rep = write_sft(iter_examples(trajs, granularity, rule), fmt, out_dir, valid_frac,
-                    SFTReport(granularity, fmt.name))
-    report = {**rep.to_dict(), "decontamination": decon.to_dict(), "rule": vars(rule)}
-    Path(out_dir, "report.json").write_bytes(msgspec.json.format(msgspec.json.encode(report), indent=2))
+    n, dups, pairs, theorems = _write_sft(_split_examples(trajs, granularity, rule, valid_frac), fmt, Path(out_dir))
+    report = SFTReport(granularity, fmt.name, n, dups, pairs["train"], pairs["valid"], len(theorems["train"]),
+                       len(theorems["valid"]), decon, rule)
+    Path(out_dir, "report.json").write_bytes(msgspec.json.format(msgspec.json.encode(report.to_dict()), indent=2))
     return report
+
+# %% ../nbs/03_sft_data.ipynb #708f15bb
+def _contamination_keys(minif2f: str | None, no_decontaminate: bool) -> dict[str, str] | None:
+    """The decontamination keys the options ask for (None: no decontamination)."""
+    if no_decontaminate: return None
+    if minif2f is None and shared_data_dir() is None:
+        raise SegatpError("decontamination needs miniF2F statements: pass --minif2f PATH or --no-decontaminate")
+    return minif2f_keys(minif2f)
+
+
+def sft_command(inputs: list[str],  # trajectory files or folders (LeanDojo search outputs, LeanDojo Benchmark, segatp JSONL)
+                *,
+                out_dir: str,  # folder for train.jsonl, valid.jsonl, report.json
+                granularity: Granularity = "segment",  # the examples: single steps, segments or whole proofs
+                prompt_format: PromptFormatName = "bfs-prover",  # the prover whose prompt format to use
+                rule: SegmentRule = SegmentRule(),  # where segments end
+                valid_frac: float = 0.05,  # fraction of theorems held out for validation
+                minif2f: str | None = None,  # miniF2F JSONL to decontaminate against (else the shared data's copy)
+                no_decontaminate: bool = False,  # skip decontamination (reported)
+                json: bool = False,  # print the report as JSON
+                skip_bad: bool = False,  # skip bad records with a counted warning instead of failing
+                ) -> int:
+    """Build a prompt/completion SFT dataset (dedup, split by theorem, decontaminated)."""
+    keys, report = _contamination_keys(minif2f, no_decontaminate), LoadReport()
+    res = build_sft_dataset(load_trajectories(inputs, report, skip_bad), out_dir, granularity, prompt_format, rule,
+                            valid_frac, keys)
+    print(msgspec.json.format(msgspec.json.encode(res.to_dict()), indent=2).decode() if json else
+          f"{res.train} train / {res.valid} valid {granularity} pairs ({res.duplicates} duplicates, "
+          f"{len(res.decontamination.dropped)} contaminated theorems dropped) → {out_dir}\n{report.summary()}")
+    return 0

@@ -11,11 +11,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
+from .core import SegatpError
 from .segment import GRANULARITIES, SegmentRule, segment_bounds
-from .trajectory import Trajectory
+from .trajectory import LoadReport, Trajectory, load_trajectories
 
 # %% auto #0
-__all__ = ['approx_tokens', 'DatasetStats', 'dataset_stats', 'plot_stats', 'plot_goal_curve']
+__all__ = ['approx_tokens', 'DatasetStats', 'dataset_stats', 'plot_stats', 'plot_goal_curve', 'stats_command']
 
 # %% ../nbs/03a_stats.ipynb #67d4dedb
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -133,3 +136,23 @@ def _short(tactic: str, width: int = 22) -> str:
     """A tactic on one line, cut to `width` characters."""
     t = " ".join(tactic.split())
     return t if len(t) <= width else t[: width - 1] + "…"
+
+# %% ../nbs/03a_stats.ipynb #9e21eb09
+def stats_command(inputs: list[str],  # trajectory files or folders (LeanDojo search outputs, LeanDojo Benchmark, segatp JSONL)
+                  *,
+                  rule: SegmentRule = SegmentRule(),  # where segments end
+                  skip_bad: bool = False,  # skip bad records with a counted warning instead of failing
+                  figure: str = "figures/stats.png",  # where to save the figure
+                  title: str = "",  # the figure's title (default: the inputs' names)
+                  json: bool = False,  # print the statistics as JSON
+                  ) -> int:
+    """Print and plot dataset statistics."""
+    report = LoadReport()
+    st = dataset_stats(load_trajectories(inputs, report, skip_bad), rule)
+    if st.trajectories == 0: raise SegatpError(f"no trajectories in the inputs ({report.summary()})")
+    d = st.to_dict()
+    if json: print(msgspec.json.encode(d).decode())
+    else: print("\n".join([report.summary(), *(f"{k}: {v}" for k, v in d.items())]))
+    plot_stats(st, title or ", ".join(Path(p).name for p in inputs), figure)
+    print(f"figure → {figure}")
+    return 0

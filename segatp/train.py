@@ -5,17 +5,13 @@
 # %% ../nbs/08_train.ipynb #7d78c252
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import math
-import platform
 import resource
 import shutil
 import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import torch
@@ -26,12 +22,13 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenize
 
 from .core import SegatpError, default_device
 from .lm import TinyLlama, torch_dtype, train_tokenizer
-from .segment import GRANULARITIES
+from .runs import RunFolder, data_fingerprint, read_metrics
+from .segment import GRANULARITIES, Granularity
 
 # %% auto #0
 __all__ = ['IGNORE', 'LoraSpec', 'TrainConfig', 'config_from_dict', 'load_config', 'read_sft', 'encode', 'collate',
-           'step_indices', 'micro_batches', 'scratch_tokenizer', 'build_model', 'data_fingerprint', 'versions',
-           'read_metrics', 'plot_losses', 'TrainResult', 'train', 'evaluate', 'add_train_arguments', 'run_train']
+           'step_indices', 'micro_batches', 'scratch_tokenizer', 'build_model', 'sft_files', 'plot_losses',
+           'TrainResult', 'train', 'evaluate', 'train_command']
 
 # %% ../nbs/08_train.ipynb #c74f968f
 @dataclass(frozen=True)
@@ -226,34 +223,10 @@ def build_model(cfg: TrainConfig, run: Path, device: str):
     return tok, model
 
 # %% ../nbs/08_train.ipynb #b368ec9b
-def data_fingerprint(data: str | Path) -> dict:
-    """SHA-256 of the data files and their record counts."""
+def sft_files(data: str | Path) -> list[Path]:  # an SFT folder or one JSONL file
+    """The data files of an SFT dataset: `train.jsonl` and `valid.jsonl` of a folder, or the file itself."""
     p = Path(data)
-    files = [p / "train.jsonl", p / "valid.jsonl"] if p.is_dir() else [p]
-    out = {}
-    for f in files:
-        if f.exists():
-            raw = f.read_bytes()
-            out[f.name] = {"path": str(f), "sha256": hashlib.sha256(raw).hexdigest(), "records": raw.count(b"\n")}
-    return out
-
-
-def versions(device: str, world: int) -> dict:
-    """Python, package versions and the device."""
-    pkgs = {}
-    for name in ("segatp", "torch", "transformers", "peft", "accelerate", "tokenizers"):
-        try:
-            pkgs[name] = version(name)
-        except PackageNotFoundError:
-            pkgs[name] = None
-    gpu = torch.cuda.get_device_name() if device.startswith("cuda") else None
-    return {"python": platform.python_version(), **pkgs, "device": device, "gpu": gpu, "processes": world}
-
-
-def read_metrics(run: str | Path) -> list[dict]:
-    """The metric lines of a run."""
-    f = Path(run) / "metrics.jsonl"
-    return [json.loads(l) for l in f.read_text().splitlines()] if f.exists() else []
+    return [p / "train.jsonl", p / "valid.jsonl"] if p.is_dir() else [p]
 
 
 def plot_losses(run: str | Path,  # a run folder
@@ -305,23 +278,19 @@ def _checkpoints(run: Path) -> list[Path]:
     return sorted((run / "checkpoints").glob("step-*"))
 
 
-def _prepare_run(cfg: TrainConfig, run: Path, resume: bool) -> None:
-    """Check a resumption against the run's saved config and data, or refuse to overwrite a run."""
-    saved = run / "config.json"
-    if resume and saved.exists():
-        old = json.loads(saved.read_text())
+def _prepare_run(cfg: TrainConfig, run: RunFolder, resume: bool) -> None:
+    """Check a resumption against the run's manifest (config and data), or refuse to overwrite a run."""
+    saved = run.manifest()
+    if resume and saved is None and _checkpoints(run.path):
+        raise SegatpError(f"{run.path} has checkpoints but no manifest.json (an older segatp made it): start a new --out")
+    if resume and saved is not None:
         new = json.loads(json.dumps(asdict(cfg)))
-        if diff := sorted(k for k in new if k not in _RESUMABLE and old.get(k) != new[k]):
-            raise SegatpError(f"{run} was trained with other settings ({', '.join(diff)}); use another --out")
-        if json.loads((run / "data.json").read_text()) != data_fingerprint(cfg.data):
-            raise SegatpError(f"{run} was trained on other data (see {run / 'data.json'}); use another --out")
-    elif _checkpoints(run) and not resume:
-        raise SegatpError(f"{run} already has checkpoints: pass --resume to continue it, or choose another --out")
-
-
-def _log(run: Path, rec: dict) -> None:
-    """Append a metrics line."""
-    with open(run / "metrics.jsonl", "a") as f: f.write(json.dumps(rec) + "\n")
+        if diff := sorted(k for k in new if k not in _RESUMABLE and saved["config"].get(k) != new[k]):
+            raise SegatpError(f"{run.path} was trained with other settings ({', '.join(diff)}); use another --out")
+        if saved["data"] != data_fingerprint(*sft_files(cfg.data)):
+            raise SegatpError(f"{run.path} was trained on other data (see {run.manifest_path}); use another --out")
+    elif _checkpoints(run.path) and not resume:
+        raise SegatpError(f"{run.path} already has checkpoints: pass --resume to continue it, or choose another --out")
 
 
 def _peak_memory_mb(device: str) -> float:
@@ -334,60 +303,80 @@ def train(cfg: TrainConfig,  # what to train
           resume: bool = False,  # continue from the run folder's last checkpoint
           progress: bool = True) -> TrainResult:  # show a progress bar
     """Fine-tune (or train from scratch) a causal LM on prompt/completion records; save the run folder."""
-    t_start = time.perf_counter()
-    device = default_device()
+    t_start, device = time.perf_counter(), default_device()
     bf16 = torch_dtype(cfg.dtype, device) == torch.bfloat16
     acc = Accelerator(mixed_precision="bf16" if bf16 and device.startswith("cuda") else "no", cpu=device == "cpu")
-    run = Path(cfg.out)
+    run = RunFolder(cfg.out)
     _prepare_run(cfg, run, resume)
     train_recs, valid_recs = read_sft(cfg.data, cfg.granularity)
     set_seed(cfg.seed)
-    if acc.is_main_process:
-        run.mkdir(parents=True, exist_ok=True)
-        (run / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
-        _write_yaml(run / "config.yaml", asdict(cfg))
-        (run / "versions.json").write_text(json.dumps(versions(device, acc.num_processes), indent=2))
-        (run / "data.json").write_text(json.dumps(data_fingerprint(cfg.data), indent=2))
-        if not resume: shutil.rmtree(run / "tokenizer", ignore_errors=True)
-        if cfg.model == "scratch": scratch_tokenizer(cfg, run, train_recs)
+    if acc.is_main_process: _start_run(cfg, run, train_recs, resume, device, acc.num_processes)
     acc.wait_for_everyone()
-    tok, model = build_model(cfg, run, device)
-    enc_train = [encode(tok, r, cfg.max_len) for r in train_recs]
-    enc_valid = [encode(tok, r, cfg.max_len) for r in valid_recs]
+    tok, model = build_model(cfg, run.path, device)
+    enc_train, enc_valid = ([encode(tok, r, cfg.max_len) for r in recs] for recs in (train_recs, valid_recs))
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr,
                             weight_decay=cfg.weight_decay, betas=(0.9, 0.95))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(cfg))
     model, opt = acc.prepare(model, opt)
     acc.register_for_checkpointing(sched)
-    start = _resume(acc, run) if resume and _checkpoints(run) else 0
-    if start >= cfg.steps: raise SegatpError(f"{run} is already trained to step {start} (steps: {cfg.steps})")
-    if start == 0 and acc.is_main_process: (run / "metrics.jsonl").unlink(missing_ok=True)
-    bar = tqdm(total=cfg.steps, initial=start, desc=run.name, unit="step", disable=not (progress and acc.is_main_process))
-    window, first, tokens, t0 = [], None, 0, time.perf_counter()
-    valid = None
-    for step in range(start, cfg.steps):
-        loss, ntok = _step(cfg, acc, model, opt, sched, enc_train, step, tok.pad_token_id)
-        window.append(loss)
-        tokens += ntok
-        tps = tokens / (time.perf_counter() - t0)
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{tps:.0f}")
-        done = step + 1
-        if first is None: first = loss
-        if done % cfg.log_every == 0 or done == cfg.steps:
-            if acc.is_main_process:
-                _log(run, {"step": done, "loss": sum(window) / len(window), "lr": sched.get_last_lr()[0],
-                           "tokens": tokens, "tokens_per_s": tps, "elapsed_s": time.perf_counter() - t0})
-            last, window = sum(window) / len(window), []
-        if enc_valid and ((cfg.eval_every and done % cfg.eval_every == 0) or done == cfg.steps):
-            valid = evaluate(model, enc_valid, cfg.batch_size, tok.pad_token_id, acc)
-            if acc.is_main_process: _log(run, {"step": done, "valid_loss": valid})
-        if (cfg.save_every and done % cfg.save_every == 0) or done == cfg.steps: _save(cfg, acc, run, done)
-    bar.close()
-    model_dir = _save_model(cfg, acc, model, tok, run)
-    if acc.is_main_process: plot_losses(run)
-    return TrainResult(run, cfg.steps, first, last, valid, time.perf_counter() - t_start,
-                       tokens / (time.perf_counter() - t0), _peak_memory_mb(device), model_dir)
+    start = _resume(acc, run) if resume and _checkpoints(run.path) else 0
+    if start >= cfg.steps: raise SegatpError(f"{run.path} is already trained to step {start} (steps: {cfg.steps})")
+    if start == 0 and acc.is_main_process: run.clear_metrics()
+    loop = _Loop(cfg, acc, run, model, opt, sched, tok.pad_token_id)
+    loop.run(enc_train, enc_valid, start, progress)
+    model_dir = _save_model(cfg, acc, model, tok, run.path)
+    if acc.is_main_process: plot_losses(run.path)
+    return TrainResult(run.path, cfg.steps, loop.first, loop.last, loop.valid, time.perf_counter() - t_start,
+                       loop.tokens / (time.perf_counter() - loop.t0), _peak_memory_mb(device), model_dir)
+
+
+def _start_run(cfg: TrainConfig, run: RunFolder, train_recs: list[dict], resume: bool, device: str, world: int) -> None:
+    """Write the manifest and `config.yaml`, and the scratch tokenizer (kept when resuming)."""
+    run.write_manifest(asdict(cfg), data_fingerprint(*sft_files(cfg.data)), {"seed": cfg.seed}, device, world)
+    _write_yaml(run.path / "config.yaml", asdict(cfg))
+    if not resume: shutil.rmtree(run.path / "tokenizer", ignore_errors=True)
+    if cfg.model == "scratch": scratch_tokenizer(cfg, run.path, train_recs)
+
+
+class _Loop:
+    """The optimisation loop of one `train` call: steps, metric lines, validation and checkpoints."""
+
+    def __init__(self, cfg: TrainConfig, acc: Accelerator, run: RunFolder, model, opt, sched, pad_id: int):
+        self.cfg, self.acc, self.folder, self.model, self.opt, self.sched = cfg, acc, run, model, opt, sched
+        self.pad_id = pad_id
+        self.window, self.first, self.last, self.valid, self.tokens = [], None, None, None, 0
+
+    def run(self, enc_train: list, enc_valid: list, start: int, progress: bool) -> None:
+        """Run the steps from `start` to the config's `steps`."""
+        cfg, main = self.cfg, self.acc.is_main_process
+        bar = tqdm(total=cfg.steps, initial=start, desc=self.folder.path.name, unit="step", disable=not (progress and main))
+        self.t0 = time.perf_counter()
+        for step in range(start, cfg.steps):
+            loss, ntok = _step(cfg, self.acc, self.model, self.opt, self.sched, enc_train, step, self.pad_id)
+            self.window.append(loss)
+            self.tokens += ntok
+            self.first = loss if self.first is None else self.first
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{self.tokens_per_s:.0f}")
+            self.after_step(step + 1, enc_valid)
+        bar.close()
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Training tokens per second so far in this call."""
+        return self.tokens / (time.perf_counter() - self.t0)
+
+    def after_step(self, done: int, enc_valid: list) -> None:
+        """Log, validate and checkpoint as the config's cadence says."""
+        cfg, acc, main, end = self.cfg, self.acc, self.acc.is_main_process, done == self.cfg.steps
+        if done % cfg.log_every == 0 or end:
+            self.last, self.window = sum(self.window) / len(self.window), []
+            if main: self.folder.log({"step": done, "loss": self.last, "lr": self.sched.get_last_lr()[0], "tokens": self.tokens,
+                                   "tokens_per_s": self.tokens_per_s, "elapsed_s": time.perf_counter() - self.t0})
+        if enc_valid and ((cfg.eval_every and done % cfg.eval_every == 0) or end):
+            self.valid = evaluate(self.model, enc_valid, cfg.batch_size, self.pad_id, acc)
+            if main: self.folder.log({"step": done, "valid_loss": self.valid})
+        if (cfg.save_every and done % cfg.save_every == 0) or end: _save(cfg, acc, self.folder.path, done)
 
 
 def _write_yaml(path: Path, d: dict) -> None:
@@ -441,14 +430,12 @@ def _save(cfg: TrainConfig, acc: Accelerator, run: Path, step: int) -> None:
     acc.wait_for_everyone()
 
 
-def _resume(acc: Accelerator, run: Path) -> int:
+def _resume(acc: Accelerator, run: RunFolder) -> int:
     """Load the last checkpoint; drop metric lines written after it; return its step."""
-    ckpt = _checkpoints(run)[-1]
+    ckpt = _checkpoints(run.path)[-1]
     acc.load_state(str(ckpt))
     step = json.loads((ckpt / "trainer.json").read_text())["step"]
-    if acc.is_main_process:
-        keep = [r for r in read_metrics(run) if r["step"] <= step]
-        (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in keep))
+    if acc.is_main_process: run.keep_metrics(lambda r: r["step"] <= step)
     return step
 
 
@@ -468,35 +455,38 @@ def _save_model(cfg: TrainConfig, acc: Accelerator, model, tok, run: Path) -> Pa
     return out
 
 # %% ../nbs/08_train.ipynb #49a17ca0
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `segatp train`."""
-    parser.add_argument("config", nargs="?", help="a YAML or JSON config (default: the tiny CPU model, as configs/tiny-cpu.yaml)")
-    parser.add_argument("--data", help="an SFT folder (train.jsonl, valid.jsonl) from `segatp sft`, or one JSONL file")
-    parser.add_argument("--granularity", choices=GRANULARITIES, help="require records of this granularity")
-    parser.add_argument("--model", help="a model folder or hub id to fine-tune, or `scratch`")
-    parser.add_argument("--out", help="the run folder")
-    parser.add_argument("--steps", type=int, help="optimizer steps")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override any config key (YAML value; dotted for lora.* and scratch.*), repeatable")
-    parser.add_argument("--resume", action="store_true", help="continue the run folder from its last checkpoint")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def run_train(args: argparse.Namespace) -> int:
-    """Run `segatp train`; return the exit code."""
-    import yaml
-    over = {k: getattr(args, k) for k in ("data", "granularity", "model", "out", "steps") if getattr(args, k) is not None}
-    for kv in args.set:
-        key, eq, val = kv.partition("=")
-        if not eq: raise SegatpError(f"--set wants KEY=VALUE, not {kv!r}")
-        over[key.strip()] = yaml.safe_load(val)
+def train_command(config: str | None = None,  # a YAML or JSON config (default: the tiny CPU model, as configs/tiny-cpu.yaml)
+                  *,
+                  data: str | None = None,  # an SFT folder (train.jsonl, valid.jsonl) from `segatp sft`, or one JSONL file
+                  granularity: Granularity | None = None,  # require records of this granularity
+                  model: str | None = None,  # a model folder or hub id to fine-tune, or `scratch`
+                  out: str | None = None,  # the run folder
+                  steps: int | None = None,  # optimizer steps
+                  set: list[str] = (),  # KEY=VALUE: override any config key (YAML value; dotted for lora.*, scratch.*), repeatable
+                  resume: bool = False,  # continue the run folder from its last checkpoint
+                  no_progress: bool = False,  # no progress bar
+                  ) -> int:
+    """Fine-tune a policy on SFT data (a config file, the options on top)."""
+    given = dict(data=data, granularity=granularity, model=model, out=out, steps=steps)
+    over = {k: v for k, v in given.items() if v is not None} | _set_overrides(set)
     try:
-        cfg = load_config(args.config, over)
+        cfg = load_config(config, over)
     except TypeError as e:
         raise SegatpError(f"bad config value: {e}") from None
-    res = train(cfg, resume=args.resume, progress=not args.no_progress)
+    res = train(cfg, resume=resume, progress=not no_progress)
     if not PartialState().is_main_process: return 0
     valid = f", valid {res.valid_loss:.3f}" if res.valid_loss is not None else ""
     print(f"trained {res.steps} steps in {res.seconds:.0f}s: loss {res.first_loss:.3f} → {res.last_loss:.3f}{valid}, "
           f"{res.tokens_per_s:.0f} tokens/s, peak memory {res.peak_memory_mb:.0f} MB → {res.model_dir}")
     return 0
+
+
+def _set_overrides(pairs: list[str]) -> dict:
+    """`KEY=VALUE` pairs as config overrides, each value read as YAML."""
+    import yaml
+    over = {}
+    for kv in pairs:
+        key, eq, val = kv.partition("=")
+        if not eq: raise SegatpError(f"--set wants KEY=VALUE, not {kv!r}")
+        over[key.strip()] = yaml.safe_load(val)
+    return over

@@ -5,7 +5,8 @@
 # %% ../nbs/01_trajectory.ipynb #cdc0f043
 from __future__ import annotations
 
-import re
+import hashlib
+import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,14 +14,16 @@ from pathlib import Path
 from typing import Optional, Union
 
 import msgspec
+from tqdm.auto import tqdm
 
 from .core import NO_GOALS, DataError, Theorem, count_goals, shared_data_dir
+from .lexer import declarations, statement_key, strip_proof_stub
 
 # %% auto #0
 __all__ = ['TRAJECTORY_FORMATS', 'WHOLE_PROOF_KEYS', 'Step', 'Trajectory', 'make_trajectory', 'check_trajectory',
            'BadRecordWarning', 'LoadReport', 'read_leandojo_search', 'read_leandojo_benchmark', 'read_segatp_jsonl',
-           'detect_format', 'expand_inputs', 'read_trajectory_file', 'iter_trajectories', 'write_trajectories',
-           'WholeProof', 'strip_proof_stub', 'split_lean_proof', 'whole_proofs_from_record', 'iter_whole_proofs',
+           'detect_format', 'expand_inputs', 'read_trajectory_file', 'iter_trajectories', 'load_trajectories',
+           'write_trajectories', 'WholeProof', 'split_lean_proof', 'whole_proofs_from_record', 'iter_whole_proofs',
            'read_json_lines', 'load_hf_whole_proofs', 'MiniF2FRecord', 'read_minif2f', 'load_minif2f']
 
 # %% ../nbs/01_trajectory.ipynb #7b3b2eae
@@ -68,6 +71,11 @@ class Trajectory(msgspec.Struct, frozen=True, gc=False):
     def proof(self) -> str:
         """The proof as tactic lines."""
         return "\n".join(self.tactics)
+
+    @property
+    def theorem_key(self) -> str:
+        """The key of its theorem: `lexer.statement_key` of the statement, or the name when the statement is unknown."""
+        return statement_key(self.statement) if self.statement else self.theorem
 
     def to_dict(self) -> dict:
         """The trajectory in segatp's JSONL schema."""
@@ -354,6 +362,16 @@ def iter_trajectories(inputs: Iterable[str | Path] | str | Path, report: LoadRep
     for path in expand_inputs(inputs):
         yield from read_trajectory_file(path, report, skip_bad)
 
+
+def load_trajectories(inputs: list[str],  # trajectory files or folders
+                      report: LoadReport,  # counts what was read and left out
+                      skip_bad: bool = False,  # skip bad records with a counted warning instead of failing
+                      ) -> Iterator[Trajectory]:
+    """The trajectories of the inputs with a progress bar on stderr (a missing input fails before anything is read)."""
+    files = expand_inputs(inputs)
+    return tqdm(iter_trajectories(files, report, skip_bad), desc="trajectories", unit=" traj", file=sys.stderr,
+                disable=None)
+
 # %% ../nbs/01_trajectory.ipynb #49594946
 def write_trajectories(trajs: Iterable[Trajectory], path: str | Path) -> int:
     """Write trajectories as segatp JSONL; return how many were written."""
@@ -375,29 +393,28 @@ class WholeProof:
     source: str = ""  # file or dataset
     record: str = ""  # where in it
 
+    @property
+    def key(self) -> str:
+        """A stable key of this proof: its statement's key (`lexer.statement_key`) and a short hash of the proof."""
+        return f"{statement_key(self.statement)}-{hashlib.blake2b(self.proof.encode(), digest_size=4).hexdigest()}"
 
-_PROOF_STUB = re.compile(r":=\s*(?:by)?\s*(?:sorry)?\s*$")
-
-
-def strip_proof_stub(statement: str) -> str:
-    """A statement without a trailing `:= by`, `:= by sorry` or `:=` (as datasets store them)."""
-    return _PROOF_STUB.sub("", statement.strip()).rstrip()
-
-
-_DECL = re.compile(r"^[ \t]*(?:private\s+|protected\s+)?(theorem|lemma|example)\b\s*([^\s(:{\[]*)", re.M)
+    def to_theorem(self) -> Theorem:
+        """The theorem it proves."""
+        return Theorem(self.theorem, self.statement, self.header, self.source)
 
 
-def split_lean_proof(text: str, path: str = "", record: str = "") -> WholeProof:
-    """Split a complete Lean proof text into header, statement and tactic proof."""
-    m = _DECL.search(text)
-    if not m: raise DataError("no theorem/lemma/example declaration in the proof text", path, record)
-    by = re.search(r":=\s*by\b", text[m.start():])
-    if not by: raise DataError("the declaration has no ':= by' tactic proof", path, record)
-    stmt = text[m.start(): m.start() + by.start()].strip()
-    proof = _dedent(text[m.start() + by.end():])
+def split_lean_proof(text: str,  # a Lean text: header, then a declaration proved `:= by`
+                     path: str = "",  # where it comes from
+                     record: str = "",  # where in that file
+                     ) -> WholeProof:
+    """Split a complete Lean proof text into header, statement and tactic proof (of its first declaration)."""
+    decls = declarations(text, strict=False)
+    if not decls: raise DataError("no theorem/lemma/example declaration in the proof text", path, record)
+    d = decls[0]
+    if not d.tactic: raise DataError("the declaration has no ':= by' tactic proof", path, record)
+    proof = _dedent(d.proof)
     if not proof.strip(): raise DataError("the tactic proof is empty", path, record)
-    name = m.group(2) if m.group(1) != "example" else "example"
-    return WholeProof(name or "example", stmt, proof, text[:m.start()].strip(), path, record)
+    return WholeProof(d.name, d.statement, proof, text[:d.start].strip(), path, record)
 
 
 def _dedent(block: str) -> str:
@@ -426,7 +443,7 @@ def whole_proofs_from_record(rec: dict, path: str = "", record: str = "") -> lis
     elif "proof" in rec:
         proofs = rec["proof"] if isinstance(rec["proof"], list) else [rec["proof"]]
         stmt = rec.get("formal_statement", "")
-        texts = [p if _DECL.search(p) else _statement_with_proof(stmt, p, path, record) for p in proofs if p]
+        texts = [p if declarations(p, strict=False) else _statement_with_proof(stmt, p, path, record) for p in proofs if p]
     else: raise DataError(f"no proof field (one of {WHOLE_PROOF_KEYS}) in record", path, record)
     return [split_lean_proof(t, path, record) for t in texts]
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from segatp.lean.player import player_command
+from segatp.lean.process import LeanReplConfig, group_pids
 from segatp.lean.protocol import transcript_pairs
-from segatp.lean.repl import LeanReplConfig, group_pids, player_command
 
 REPO = Path(__file__).resolve().parents[1]
 TRANSCRIPTS = Path(os.environ.get("SEGATP_REPL_TRANSCRIPTS", REPO / ".." / "shared" / "data" / "lean-repl-transcripts"))

@@ -112,6 +112,25 @@ def test_env_timeout_crash_and_replay(ld):
     assert env.dojo is None
 
 
+def test_env_replay_that_diverges_is_a_crash(ld):
+    """A new Dojo where a recorded tactic no longer leads to a state: a crash value naming that tactic."""
+    trace = {"traced_tactics": [{"state_before": "⊢ p ∧ q", "tactic": "constructor", "state_after": "⊢ p\n\n⊢ q"},
+                                {"state_before": "⊢ p\n\n⊢ q", "tactic": "exact hp", "state_after": "⊢ q"}]}
+    dojos = []
+
+    def fac(t, timeout):
+        dojos.append(FakeDojo(ld, trace, t, timeout))
+        if len(dojos) > 1: del dojos[-1].steps[("⊢ p ∧ q", "constructor")]  # the new Dojo disagrees
+        return dojos[-1]
+    with LeanDojoEnv(Theorem("t", "", source="T.lean"), repo("u", "c"), 5, fac) as (env, s0):
+        s1 = env.run_tac(s0, "constructor")
+        assert isinstance(env.run_tac(s1, "exact hp -- CRASH"), BackendCrash)
+        res = env.run_tac(s1, "exact hp")
+        assert res == BackendCrash("replaying 'constructor' after a restart gave "
+                                   "LeanError(error='unknown tactic constructor')"), res
+        assert len(dojos) == 2
+
+
 def test_guard_and_sorry(ld):
     """Refused tactics never reach LeanDojo; `ProofGivenUp` is an error."""
     trace = {"traced_tactics": [{"state_before": "⊢ True", "tactic": "trivial", "state_after": "no goals"}]}

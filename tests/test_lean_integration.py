@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from segatp.core import LeanError, ProofFinished, TacticState, Theorem
-from segatp.lean.protocol import Verdict
-from segatp.lean.repl import LeanReplConfig, LeanReplEnv, ReplPool, check_lean_file, verify_whole_proof
+from segatp.core import LeanError, ProofFinished, TacticState, Theorem, Verdict
+from segatp.lean.pool import ReplPool
+from segatp.lean.process import LeanReplConfig
+from segatp.lean.repl import LeanReplEnv, check_lean_file, verify_whole_proof
 
 PROJECT = os.environ.get("SEGATP_LEAN_PROJECT")
 pytestmark = [pytest.mark.lean,
@@ -36,10 +37,10 @@ def test_real_repl_proof():
 
 
 def test_real_whole_proof_verdicts():
-    """Whole proofs: valid, sorry, error."""
+    """Whole proofs: proved, sorry, failed."""
     with ReplPool(config()) as pool:
-        assert verify_whole_proof(THM, "intro h\nexact ⟨h.2, h.1⟩", pool).verdict == Verdict.VALID
-        assert verify_whole_proof(THM, "intro h\nexact h", pool).verdict == Verdict.LEAN_ERROR
+        assert verify_whole_proof(THM, "intro h\nexact ⟨h.2, h.1⟩", pool).verdict == Verdict.PROVED
+        assert verify_whole_proof(THM, "intro h\nexact h", pool).verdict == Verdict.FAILED
         assert verify_whole_proof(THM, "sorry", pool).verdict == Verdict.SORRY
 
 

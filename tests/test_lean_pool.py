@@ -1,7 +1,9 @@
 """The REPL pool under faults: hangs, crashes, memory growth, recycling, warm reuse; every call gets one result."""
 from __future__ import annotations
 
+import json
 import random
+import shlex
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,9 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from lean_fixtures import TRANSCRIPTS, leftovers, needs_transcripts, player_config
+from segatp.lean.player import player_command
+from segatp.lean.process import LeanReplConfig
 from segatp.core import BackendCrash, LeanError, ProofFinished, ProofTimeout, SegatpError, TacticState, Theorem
+from segatp.lean.pool import ReplPool
 from segatp.lean.protocol import CommandResponse, ReplFailure
-from segatp.lean.repl import LeanReplEnv, ReplPool
+from segatp.lean.repl import LeanReplEnv
 
 pytestmark = needs_transcripts
 
@@ -108,6 +113,33 @@ def test_env_replays_after_crash():
         assert isinstance(s3, TacticState) and s3.num_goals == 1 and env.session.generation == 2
         s4 = env.run_tac(s3, "apply And.intro")
         assert s4.num_goals == 2 and "case left" in s4.pp
+
+
+def write_transcript(path, pairs: list[tuple[dict, dict]]):
+    """A recorded session at `path` (`NAME.in`) from (request, answer) pairs."""
+    path.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n\n" for q, _ in pairs))
+    path.with_name(path.name[:-3] + ".expected.out").write_text(
+        "".join(json.dumps(a, ensure_ascii=False, indent=1) + "\n\n" for _, a in pairs))
+    return path
+
+
+def test_env_replay_that_diverges_is_a_crash(tmp_path):
+    """A replacement process where a recorded tactic no longer leads to a state: a crash value naming that tactic."""
+    start = ({"cmd": THM.statement + " := by sorry"},
+             {"sorries": [{"proofState": 0, "goal": "p q : Prop\n⊢ p ∧ q → q ∧ p"}], "env": 0})
+    first = write_transcript(tmp_path / "first.in", [start, ({"tactic": "intro h", "proofState": 0},
+                             {"proofState": 1, "goals": ["p q : Prop\nh : p ∧ q\n⊢ q ∧ p"]})])
+    then = write_transcript(tmp_path / "then.in", [start, ({"tactic": "intro h", "proofState": 0},
+                            {"messages": [{"severity": "error", "data": "unknown tactic"}], "proofState": 1, "goals": []})])
+    flag = tmp_path / "started"
+    one, two = (shlex.join(player_command(t, "--crash_on", "CRASH")) for t in (first, then))
+    cmd = ("sh", "-c", f"if [ -e {flag} ]; then exec {two}; else touch {flag}; exec {one}; fi")
+    with LeanReplEnv(THM, LeanReplConfig(repl_cmd=cmd, tactic_timeout=20)) as (env, s0):
+        s1 = env.run_tac(s0, "intro h")
+        assert isinstance(s1, TacticState) and s1.num_goals == 1
+        assert isinstance(env.run_tac(s1, "exact h -- CRASH"), BackendCrash)
+        res = env.run_tac(s1, "exact ⟨h.2, h.1⟩")
+        assert res == BackendCrash("replaying 'intro h' after a restart gave LeanError(error='unknown tactic')"), res
 
 
 def test_recycle_after_max_commands():

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from lean_fixtures import TRANSCRIPTS, leftovers, needs_transcripts, player_config
-from segatp.core import SegatpError, Theorem
-from segatp.lean.protocol import Verdict
-from segatp.lean.repl import (LeanReplConfig, LeanReplEnv, ReplPool, check_lean_file, check_lean_version,
-                              declarations, guard_file, player_command, repl_command, verify_whole_proof)
+from segatp.core import SegatpError, Theorem, Verdict
+from segatp.lean.player import player_command
+from segatp.lean.pool import ReplPool
+from segatp.lean.process import LeanReplConfig, check_lean_version, repl_command
+from segatp.lean.repl import LeanReplEnv, check_lean_file, guard_file, verify_whole_proof
+from segatp.lexer import declarations
 
 FILE = "import Mathlib\n\ntheorem a : 1 + 1 = 2 := by\n  norm_num\n\nlemma b (x : ℕ) : x = x := by\n  sorry\n\nexample : 2 = 3 := by\n  simp\n"
 ANSWER = {"tactics": [{"tactic": "norm_num", "proofState": 0, "pos": {"line": 4, "column": 2}, "goals": "⊢ 1 + 1 = 2",
@@ -134,19 +136,19 @@ def test_check_file_timeout_and_crash(tmp_path):
 
 @needs_transcripts
 def test_whole_proof_verdicts_from_real_transcripts():
-    """valid / lean_error / sorry from recorded answers; timeout / crash from injected faults."""
+    """proved / failed / sorry from recorded answers; error from the guard; timeout / crash from injected faults."""
     cfg = player_config(TRANSCRIPTS, "--mode", "lookup", "--hang_on", "HANG", "--crash_on", "CRASH", command_timeout=0.5)
     ex = Theorem("ex", "theorem ex : False")
     with ReplPool(cfg) as pool:
-        assert verify_whole_proof(Theorem("t", "example : True"), 'trace "!"\ntrivial', pool).verdict == Verdict.VALID
+        assert verify_whole_proof(Theorem("t", "example : True"), 'trace "!"\ntrivial', pool).verdict == Verdict.PROVED
         bad = verify_whole_proof(Theorem("f", "def f : Nat"), "apply Nat.succ", pool)
-        assert bad.verdict == Verdict.LEAN_ERROR and "unsolved goals" in bad.message
-        assert verify_whole_proof(ex, "exact?", pool).verdict == Verdict.LEAN_ERROR
+        assert bad.verdict == Verdict.FAILED and "unsolved goals" in bad.message
+        assert verify_whole_proof(ex, "exact?", pool).verdict == Verdict.FAILED
         assert verify_whole_proof(ex, "  sorry", pool).verdict == Verdict.SORRY
         assert verify_whole_proof(ex, "exact? -- HANG", pool).verdict == Verdict.TIMEOUT
         assert verify_whole_proof(ex, "exact? -- CRASH", pool).verdict == Verdict.CRASH
-        assert verify_whole_proof(ex, "exact?", pool).verdict == Verdict.LEAN_ERROR
-        assert verify_whole_proof(ex, "axiom cheat : False\nexact cheat", pool).verdict == Verdict.LEAN_ERROR
+        assert verify_whole_proof(ex, "exact?", pool).verdict == Verdict.FAILED
+        assert verify_whole_proof(ex, "axiom cheat : False\nexact cheat", pool).verdict == Verdict.ERROR
 
 
 def test_env_start_error_is_user_facing(tmp_path):

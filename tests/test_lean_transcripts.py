@@ -6,42 +6,43 @@ from dataclasses import replace
 import pytest
 
 from lean_fixtures import needs_transcripts, player_config, transcript_params
-from segatp.core import LeanError, ProofFinished, TacticState, Theorem, count_goals
-from segatp.lean.protocol import (CommandResponse, ReplFailure, TacticResponse, Transcript, Verdict, command_verdict,
+from segatp.core import LeanError, ProofFinished, TacticState, Theorem, Verdict, count_goals
+from segatp.lean.pool import ReplPool
+from segatp.lean.protocol import (CommandResponse, ReplFailure, TacticResponse, Transcript, command_verdict,
                                   decode, parse_response, scan_lean, to_tactic_result)
-from segatp.lean.repl import LeanReplEnv, ReplPool
+from segatp.lean.repl import LeanReplEnv
 
 # Read off the transcripts by hand: a command's verdict, a tactic's goal count, `finished`, `error` (a step that
 # failed though the REPL answered normally), `failure` (the REPL's `{"message": ...}`).
 EXPECTED = {
-    "all_tactics-20250622": ["valid", "finished"],
-    "app_type_mismatch2": ["lean_error", "sorry", 2, 1, "error", "error", "failure"],
+    "all_tactics-20250622": ["proved", "finished"],
+    "app_type_mismatch2": ["failed", "sorry", 2, 1, "error", "error", "failure"],
     "assumption_proof": ["sorry", "finished"],
-    "dup_msg": ["valid", "valid", "lean_error"],
-    "have_by_sorry": ["lean_error", "sorry", "error"],
-    "incomplete": ["lean_error", "lean_error"],
-    "invalid_line_break": ["lean_error", "lean_error"],
+    "dup_msg": ["proved", "proved", "failed"],
+    "have_by_sorry": ["failed", "sorry", "error"],
+    "incomplete": ["failed", "failed"],
+    "invalid_line_break": ["failed", "failed"],
     "invalid_tactic": ["sorry", "error"],
-    "line_breaks": ["lean_error", "sorry", "valid"],
+    "line_breaks": ["failed", "sorry", "proved"],
     "name_generator": ["sorry"] + ["error"] * 8,
-    "no_goal_sorry": ["lean_error"],
-    "options": ["valid", "valid", "valid"],
-    "pickle_proof_state_1": ["valid", "sorry", 1, 1, 1, 1, 1, "finished"],
+    "no_goal_sorry": ["failed"],
+    "options": ["proved", "proved", "proved"],
+    "pickle_proof_state_1": ["proved", "sorry", 1, 1, 1, 1, 1, "finished"],
     "proof_branching2": ["sorry", 1, 1, 1, 2, 1, "finished"],
     "proof_step": ["sorry", 1, 1, "finished"],
     "proof_transitivity": ["sorry", "finished", "sorry", "finished"],
     "readme": ["sorry", 1, "finished"],
     "root_goals": ["sorry", "finished", "finished"],
-    "self_proof_check": ["lean_error", "sorry", "failure", "sorry", "failure", "sorry", "failure", "sorry", "failure"],
-    "self_proof_rw": ["lean_error", "sorry", "error"],
+    "self_proof_check": ["failed", "sorry", "failure", "sorry", "failure", "sorry", "failure", "sorry", "failure"],
+    "self_proof_rw": ["failed", "sorry", "error"],
     "sorry_hypotheses": ["sorry", "error"],
-    "synthesize_placeholder": ["lean_error"],
+    "synthesize_placeholder": ["failed"],
     "tactic_sorry": ["sorry"],
-    "trace_simp": ["valid", "valid", "valid", "valid", "sorry", 1, "finished", "valid"],
-    "unfinished_tactic_block": ["lean_error"],
+    "trace_simp": ["proved", "proved", "proved", "proved", "sorry", 1, "finished", "proved"],
+    "unfinished_tactic_block": ["failed"],
     "unknown_environment": ["failure"],
     "unknown_proof_state": ["sorry", "failure"],
-    "variables": ["valid", "valid", "sorry"],
+    "variables": ["proved", "proved", "sorry"],
 }
 
 
@@ -63,7 +64,7 @@ def check_command(resp: CommandResponse, raw: dict) -> None:
         [(t["tactic"], t["goals"], t["proofState"]) for t in raw.get("tactics", [])]
     errors = [m for m in raw.get("messages", []) if m["severity"] == "error"]
     sorry = raw.get("sorries") or any("declaration uses `sorry`" in m["data"] for m in raw.get("messages", []))
-    want = Verdict.LEAN_ERROR if errors else Verdict.SORRY if sorry else Verdict.VALID
+    want = Verdict.FAILED if errors else Verdict.SORRY if sorry else Verdict.PROVED
     assert command_verdict(resp)[0] == want
 
 

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from segatp.core import LeanError, ProofFinished, TacticState, Theorem, shared_data_dir
+from segatp.core import LeanError, ProofFinished, SegatpError, TacticState, Theorem, Verdict, shared_data_dir
 from segatp.minilean.env import MiniLeanEnv, check_lean_file, check_lean_text, parse_statement, trace_proof
-from segatp.core import SegatpError
 
 LEAN = Path(__file__).parent / "lean"
 
@@ -22,6 +21,7 @@ def test_bad_file_none_proved():
     vs = check_lean_file(LEAN / "minilean_bad.lean")
     assert len(vs) >= 20
     assert [v.name for v in vs if v.verdict == "proved"] == []
+    assert all(isinstance(v.verdict, Verdict) for v in vs) and {v.verdict for v in vs} == {Verdict.FAILED, Verdict.ERROR}
     by_name = {v.name: v for v in vs}
     assert by_name["uses_sorry"].message == "declaration uses 'sorry'"
     assert by_name["open_goal"].message.startswith("unsolved goals")

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from segatp.core import LeanError, ProofFinished, ProofTimeout, SegatpError, TacticState, Theorem, is_failure
 from segatp.minilean.env import MiniLeanEnv, check_lean_text, parse_statement
 from segatp.minilean.syntax import MiniLeanError
-from segatp.minilean.goals import parse_tactics
+from segatp.minilean.goals import parse_tactic_block
 from test_minilean_soundness import false_statements, lean_op
 
 PIECES = ["theorem", "t", "(", ")", "x", "y", "h", ":", "ℝ", "ℕ", "ℤ", "ℚ", "Prop", ":=", "by", "\n", "\n  ", "·",
@@ -42,7 +42,7 @@ def test_arbitrary_text(text):
     except SegatpError:
         pass
     try:
-        parse_tactics(text)
+        parse_tactic_block(text)
     except MiniLeanError:
         pass
 

@@ -1,11 +1,11 @@
 """Case tags follow Lean's `appendParentTag`: a tagged goal's new goals are tagged `parent.binder` (as in the real data)."""
-from segatp.core import Theorem
+from segatp.core import Theorem, Verdict
 from segatp.minilean.env import trace_proof
 
 
 def tags_after(statement: str, proof: str) -> list[list[str | None]]:
     verdict, steps = trace_proof(Theorem("t", statement), proof)
-    assert verdict.verdict == "proved", verdict.message
+    assert verdict.verdict is Verdict.PROVED, verdict.message
     return [[g.tag for g in after.goals] if after.num_goals else [] for _, _, after in steps]
 
 

@@ -4,10 +4,10 @@ import sys
 
 import pytest
 
-from segatp.lm import (CompletionServer, HFBackend, OpenAIBackend, PolicyConfig, TinyLlama, load_policy,
-                       make_tiny_model)
-from segatp.policy import (Candidate, Completion, GenConfig, Hygiene, LMPolicy, Query, ScriptedPolicy, parse_tactics,
-                           render_prompt)
+from segatp.core import SegatpError
+from segatp.lm import CompletionServer, HFBackend, OpenAIBackend, TinyLlama, make_tiny_model
+from segatp.policy import (Candidate, Completion, GenConfig, Hygiene, LMPolicy, PolicyConfig, Query, ScriptedPolicy,
+                           completion_tactics, load_policy, render_prompt)
 from segatp.segment import Example
 from segatp.sft_data import PROMPT_FORMATS
 
@@ -38,8 +38,8 @@ def test_prompt_formats_round_trip(name):
     ex = example(["constructor", "have h : p := by\n  exact hp", "exact ⟨h, hq⟩"])
     assert render_prompt(fmt, Query(ex.state, ex.theorem, ex.proof_before)) == fmt.prompt(ex)
     text = fmt.completion(ex) + "".join(s + "\nsorry" for s in fmt.stop)
-    assert parse_tactics(text, fmt) == ex.tactics
-    for s in fmt.stop: assert s not in "".join(parse_tactics(f"rfl{s}simp", fmt))
+    assert completion_tactics(text, fmt) == ex.tactics
+    for s in fmt.stop: assert s not in "".join(completion_tactics(f"rfl{s}simp", fmt))
 
 
 def test_hygiene_bans_dedupes_ranks():
@@ -114,9 +114,29 @@ def test_vllm_backend(tiny):
     pytest.importorskip("vllm")
     from segatp.lm import VLLMBackend
     model = make_tiny_model([f"{s}:::norm_num" for s in STATES] * 30, tiny.parent / "vllm", TinyLlama())
-    be = VLLMBackend(model, dtype="float32", max_model_len=1024)
+    be = VLLMBackend(model, dtype="fp32", max_model_len=1024)
     out = be.complete([f"{s}:::" for s in STATES], 2, GenConfig(max_new_tokens=8, seed=0))
     assert [len(c) for c in out] == [2, 2, 2] and all(c.logprob <= 0 for cs in out for c in cs)
+
+
+def test_policy_is_torch_free():
+    """A search that runs the scripted baseline needs no torch: `segatp.lm` is imported only for a model backend."""
+    code = ("import sys\nfrom segatp.policy import PolicyConfig, Query, load_policy\n"
+            "load_policy(PolicyConfig('scripted')).propose([Query('⊢ True')], 1)\nprint('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == ["False"]
+
+
+def test_one_dtype_spelling(tiny):
+    """Every backend takes the training config's dtype names; vLLM's own names are an error naming the allowed ones."""
+    import torch
+    from segatp.lm import VLLMBackend, vllm_dtype
+    assert [vllm_dtype(d) for d in ("auto", "bf16", "fp16", "fp32")] == ["auto", "bfloat16", "float16", "float32"]
+    assert HFBackend(tiny, device="cpu", dtype="fp16").model.dtype == torch.float16
+    for bad in ("bfloat16", "float32", "half"):
+        with pytest.raises(SegatpError, match="dtype must be one of auto, bf16, fp16, fp32"):
+            VLLMBackend(tiny, dtype=bad)
+        with pytest.raises(SegatpError, match="dtype must be one of auto, bf16, fp16, fp32"):
+            load_policy(PolicyConfig("hf", str(tiny), device="cpu", dtype=bad))
 
 
 def test_completion_server_rejects_bad_requests(hf):

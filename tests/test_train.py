@@ -1,6 +1,4 @@
 """Training: completion-only loss, exact resume, configs, the CLI entry, reload of a trained model by every backend."""
-import argparse
-import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -9,12 +7,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from segatp.core import PACKAGE_ROOT, SegatpError
+from segatp.cli import main
+from segatp.core import PACKAGE_ROOT
 from segatp.lm import CompletionServer, HFBackend, OpenAIBackend, TinyLlama
 from segatp.policy import GenConfig, LMPolicy, Query
 from segatp.sft_data import build_sft_dataset
-from segatp.train import (IGNORE, LoraSpec, TrainConfig, add_train_arguments, collate, encode, load_config, read_metrics,
-                          read_sft, run_train, train, train_tokenizer)
+from segatp.runs import RunFolder, read_metrics
+from segatp.train import IGNORE, LoraSpec, TrainConfig, collate, encode, load_config, read_sft, train, train_tokenizer
 from segatp.trajectory import iter_trajectories
 
 ROOT = PACKAGE_ROOT.parent
@@ -88,7 +87,9 @@ def test_lora_trains_and_saves_a_merged_model(sft, tmp_path):
 def test_trained_model_reloads_through_hf_and_openai(sft, tmp_path):
     res = train(small_cfg(sft, tmp_path / "run", steps=20, log_every=5), progress=False)
     assert res.last_loss < res.first_loss
-    for f in ("config.yaml", "versions.json", "data.json", "metrics.jsonl", "loss.png"): assert (res.run / f).exists()
+    for f in ("manifest.json", "config.yaml", "metrics.jsonl", "loss.png"): assert (res.run / f).exists()
+    man = RunFolder(res.run).manifest()
+    assert set(man) == {"config", "versions", "data", "seeds", "git"} and set(man["data"]) == {"train.jsonl", "valid.jsonl"}
     recs, _ = read_sft(sft)
     queries = [Query(r["state"]) for r in recs[:3]]
     hf = HFBackend(res.model_dir, device="cpu")
@@ -108,17 +109,16 @@ def test_configs_parse():
 
 
 def test_cli_entry(sft, tmp_path, capsys):
-    p = argparse.ArgumentParser()
-    add_train_arguments(p)
     args = ["--data", str(sft), "--granularity", "segment", "--out", str(tmp_path / "r"), "--steps", "2", "--no-progress",
             "--set", "scratch.hidden_size=32", "--set", "scratch.heads=1", "--set", "scratch.layers=1"]
-    assert run_train(p.parse_args(args)) == 0
+    assert main(["train", *args]) == 0
     assert "trained 2 steps" in capsys.readouterr().out
-    with pytest.raises(SegatpError, match="--resume"): run_train(p.parse_args(args))
-    with pytest.raises(SegatpError, match="already trained to step 2"): run_train(p.parse_args(args + ["--resume"]))
-    with pytest.raises(SegatpError, match="not step"): run_train(p.parse_args(args[:2] + ["--granularity", "step"]))
-    with pytest.raises(SegatpError, match="KEY=VALUE"): run_train(p.parse_args(args + ["--set", "lr"]))
-    with pytest.raises(SegatpError, match="no config file"): run_train(p.parse_args(["nope.yaml"]))
+    for extra, message in [(args, "--resume"), (args + ["--resume"], "already trained to step 2"),
+                           (args[:2] + ["--granularity", "step"], "not step"), (args + ["--set", "lr"], "KEY=VALUE"),
+                           (["nope.yaml"], "no config file")]:
+        assert main(["train", *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("segatp: error: ") and message in err, err
 
 
 @pytest.mark.slow
@@ -152,8 +152,7 @@ def test_two_processes_match_one(sft, tmp_path):
     import subprocess
     import sys
     script = tmp_path / "train_cli.py"
-    script.write_text("import argparse, sys\nfrom segatp.train import add_train_arguments, run_train\n"
-                      "p = argparse.ArgumentParser(); add_train_arguments(p); sys.exit(run_train(p.parse_args()))\n")
+    script.write_text("import sys\nfrom segatp.cli import main\nsys.exit(main(['train', *sys.argv[1:]]))\n")
     common = ["--data", str(sft), "--steps", "3", "--no-progress", "--set", "batch_size=2", "--set", "log_every=1",
               "--set", "scratch.layers=1", "--set", "scratch.hidden_size=32", "--set", "scratch.heads=1"]
     ddp = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(script), "--out", str(tmp_path / "ddp")]
@@ -162,6 +161,6 @@ def test_two_processes_match_one(sft, tmp_path):
         r = subprocess.run(cmd + common, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr[-2000:]
         assert r.stdout.count("trained 3 steps") == 1
-    assert json.loads((tmp_path / "ddp" / "versions.json").read_text())["processes"] == 2
+    assert RunFolder(tmp_path / "ddp").manifest()["versions"]["processes"] == 2
     la, lb = ([m["loss"] for m in read_metrics(tmp_path / d) if "loss" in m] for d in ("ddp", "one"))
     assert len(la) == 3 and all(abs(a - b) < 1e-4 for a, b in zip(la, lb))

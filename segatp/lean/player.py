@@ -19,7 +19,7 @@ from .protocol import ReplProtocolError, Transcript, decode, transcript_pairs
 
 # %% auto #0
 __all__ = ['FAULTS', 'read_requests', 'request_key', 'Answers', 'proof_states', 'Faults', 'parse_numbers', 'hang', 'crash',
-           'grow', 'spawn_child', 'serve', 'load_transcripts', 'main']
+           'grow', 'spawn_child', 'serve', 'load_transcripts', 'main', 'player_command']
 
 # %% ../../nbs/06a_lean.player.ipynb #7486369a
 def read_requests(stream: IO[str]) -> Iterator[str]:
@@ -165,3 +165,9 @@ def main(transcript: str,  # a recorded session (`NAME.in`) or, with `--mode loo
                     {"hang": hang_on, "crash": crash_on, "grow": grow_on})
     if child: spawn_child()
     serve(answers, faults, sys.stdin, sys.stdout)
+
+# %% ../../nbs/06a_lean.player.ipynb #7de2b680
+def player_command(transcript: str | Path,  # a recorded session, or a folder with `mode="lookup"`
+                   *args: str) -> list[str]:  # more player options, e.g. `--hang`, `3`
+    """The command that runs the transcript player as a REPL (for tests and demos)."""
+    return [sys.executable, "-m", "segatp.lean.player", str(transcript), *args]

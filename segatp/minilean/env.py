@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..core import (DataError, DeclarationVerdict, LeanError, ProofFinished, ProofTimeout, SegatpError,
-                         TacticResult, TacticState, Theorem)
+                         TacticResult, TacticState, Theorem, Verdict)
 from ..lexer import DECLARATION_KEYWORDS, Command, LexError, lex, split_commands, split_declaration, strip_comments
 from .syntax import TRUE, MiniLeanError, Parser, elab_binder, elab_prop
-from .goals import Elab, TacticParser, parse_tactics
+from .goals import Elab, TacticParser, parse_tactic_block
 from .kernel import MGoal, SorryUsed, TacticTimeout, add_hyp, check_goal, pp_goals
 from .tactics import Runner
 
@@ -82,12 +82,12 @@ def _state(goals, counter, env=None) -> TacticResult:
 def _run(runner: Runner, goals: list, tactic: str) -> list | LeanError | ProofTimeout:
     """Run tactic text; failures become result values."""
     try:
-        return runner.run_seq(parse_tactics(tactic), goals, [])
+        return runner.run_seq(parse_tactic_block(tactic), goals, [])
     except TacticTimeout as e:
         return ProofTimeout(str(e), runner.timeout)
     except SorryUsed:
         return LeanError("declaration uses 'sorry'")
-    except MiniLeanError as e:  # lexing errors arrive as MiniLeanError from parse_tactics
+    except MiniLeanError as e:  # lexing errors arrive as MiniLeanError from parse_tactic_block
         return LeanError(str(e))
     except RecursionError:
         return LeanError("maximum recursion depth reached (term nested too deeply)")
@@ -123,7 +123,7 @@ class MiniLeanEnv:
 # %% ../../nbs/04e_minilean.env.ipynb #fea7cbe3
 @dataclass(frozen=True)
 class _Outcome:
-    verdict: str
+    verdict: Verdict
     message: str
     steps: int
 
@@ -141,25 +141,25 @@ def _check_proof(goal: MGoal, proof: str, timeout: float, record=None) -> _Outco
     if is_tactic: proof = proof.replace("by", "  ", 1)
     try:
         if not is_tactic: lex(proof)
-        tacs = parse_tactics(proof) if is_tactic else None
+        tacs = parse_tactic_block(proof) if is_tactic else None
         term = None if is_tactic else _parse_term(proof)
     except (MiniLeanError, LexError) as e:
-        return _Outcome("error", f"parse error: {e}", 0)
+        return _Outcome(Verdict.ERROR, f"parse error: {e}", 0)
     except RecursionError:
-        return _Outcome("error", "parse error: nested too deeply", 0)
+        return _Outcome(Verdict.ERROR, "parse error: nested too deeply", 0)
     try:
         if is_tactic: left = runner.run_seq(tacs, [goal], [])
         else: Elab(runner, goal).check(term, goal.target); left = []
     except TacticTimeout as e:
-        return _Outcome("failed", str(e), runner.steps)
+        return _Outcome(Verdict.FAILED, str(e), runner.steps)
     except SorryUsed:
-        return _Outcome("failed", "declaration uses 'sorry'", runner.steps)
+        return _Outcome(Verdict.FAILED, "declaration uses 'sorry'", runner.steps)
     except MiniLeanError as e:
-        return _Outcome("failed", str(e), runner.steps)
+        return _Outcome(Verdict.FAILED, str(e), runner.steps)
     except RecursionError:
-        return _Outcome("failed", "maximum recursion depth reached", runner.steps)
-    if left: return _Outcome("failed", "unsolved goals\n" + pp_goals(left), runner.steps)
-    return _Outcome("proved", "", runner.steps)
+        return _Outcome(Verdict.FAILED, "maximum recursion depth reached", runner.steps)
+    if left: return _Outcome(Verdict.FAILED, "unsolved goals\n" + pp_goals(left), runner.steps)
+    return _Outcome(Verdict.PROVED, "", runner.steps)
 
 
 def _parse_term(text: str):
@@ -308,12 +308,12 @@ def check_declaration(decl: str,  # the declaration text, from its keyword to it
     try:
         parts = split_declaration(decl)
     except LexError as e:
-        return DeclarationVerdict(name, "error", str(e), 0, line)
-    if parts is None: return DeclarationVerdict(name, "error", "expected ':=' and a proof", 0, line)
+        return DeclarationVerdict(name, Verdict.ERROR, str(e), 0, line)
+    if parts is None: return DeclarationVerdict(name, Verdict.ERROR, "expected ':=' and a proof", 0, line)
     try:
         name, goal = parse_statement(parts[0])
     except SegatpError as e:
-        return DeclarationVerdict(name, "error", str(e), 0, line)
+        return DeclarationVerdict(name, Verdict.ERROR, str(e), 0, line)
     out = _check_proof(goal, parts[1], timeout)
     return DeclarationVerdict(name, out.verdict, out.message, out.steps, line)
 
@@ -324,15 +324,15 @@ def check_lean_text(text: str,  # contents of a .lean file
     try:
         commands = split_commands(text)
     except LexError as e:
-        return [DeclarationVerdict("file", "error", f"{e.line}:{e.col}: {e.reason}", 0, e.line)]
+        return [DeclarationVerdict("file", Verdict.ERROR, f"{e.line}:{e.col}: {e.reason}", 0, e.line)]
     out, scopes = [], _Scopes()
     for c in commands:
         if c.keyword in DECLARATION_KEYWORDS:
             why = _declaration_problem(c, scopes)
             name = "example" if c.keyword == "example" else c.name or c.keyword
-            out.append(DeclarationVerdict(name, "error", why, 0, c.line) if why else
+            out.append(DeclarationVerdict(name, Verdict.ERROR, why, 0, c.line) if why else
                        check_declaration(" " * c.col + c.text, c.line, timeout))
-        elif (why := _header_problem(c, scopes)): out.append(DeclarationVerdict(c.keyword, "error", why, 0, c.line))
+        elif (why := _header_problem(c, scopes)): out.append(DeclarationVerdict(c.keyword, Verdict.ERROR, why, 0, c.line))
         scopes.started |= c.keyword != "import"
     return out
 

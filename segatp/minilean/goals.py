@@ -17,7 +17,7 @@ from .syntax import (FALSE, TRUE, Bind, MiniLeanError, Num, Op, Parser, Var, def
 
 # %% auto #0
 __all__ = ['COMBINATORS', 'SIMPLE', 'DECIDERS', 'HINTED', 'ONLY_TACTICS', 'STAR', 'LEMMAS', 'PROJ', 'Tac', 'TacticParser',
-           'parse_tactics', 'Lemmas', 'closed_eq', 'Elab']
+           'parse_tactic_block', 'Lemmas', 'closed_eq', 'Elab']
 
 # %% ../../nbs/04b_minilean.goals.ipynb #75cd5867
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class TacticParser(Parser):
 
 
 @lru_cache(maxsize=4096)
-def parse_tactics(text: str) -> tuple[Tac, ...]:
+def parse_tactic_block(text: str) -> tuple[Tac, ...]:
     """Parse a tactic block (one or more tactics) into `Tac` nodes (cached: the nodes are immutable)."""
     try:
         lex(text)  # what Lean's tokenizer rejects (tabs, odd whitespace, non-ASCII digits) is an error here too

@@ -11,7 +11,7 @@ from dataclasses import replace
 from fastcore.basics import patch
 
 from .decide import _DecisionTactics
-from .goals import DECIDERS, Elab, Tac, _sides, closed_eq
+from .goals import COMBINATORS, DECIDERS, Elab, Tac, _sides, closed_eq
 from .kernel import (RECOVERABLE, Hyp, MGoal, SorryUsed, TacticError, TacticTimeout, _rel, add_hyp,
                                     and_intro, apply_fact, by_cases, check_goal, child_tag, cut, exfalso, exists_intro,
                                     inaccessible, intro, make_room, nat_cases, or_intro, pp_goals, rewrite, subst_eq)
@@ -123,49 +123,9 @@ class Runner(_DecisionTactics):
         return out
 
     def dispatch(self, t: Tac, goals: list) -> list[MGoal]:
+        """Run a combinator, or an atomic tactic on the first goal (a decision tactic on the goals it needs)."""
         k = t.kind
-        if k == "then":
-            first = self.quiet((t.args[0],), goals[:1])
-            out = []
-            for g in first: out += self.quiet((t.args[1],), [g])
-            return out + goals[1:]
-        if k == "try":
-            try:
-                return self.quiet(t.args[0], goals)
-            except RECOVERABLE:
-                return goals
-        if k == "first":
-            errors = []
-            for alt in t.args:
-                try:
-                    return self.quiet(alt, goals)
-                except RECOVERABLE as e:
-                    errors.append(str(e))
-            raise TacticError(errors[-1])
-        if k == "all_goals":
-            out = []
-            for g in goals: out += self.quiet(t.args[0], [g])
-            return out
-        if k == "any_goals":
-            out, ok = [], False
-            for g in goals:
-                try:
-                    out += self.quiet(t.args[0], [g]); ok = True
-                except RECOVERABLE:
-                    out.append(g)
-            if not ok: raise TacticError("any_goals failed on every goal")
-            return out
-        if k == "repeat":
-            for _ in range(500):
-                self.check_time()
-                if not goals: break
-                try:
-                    new = self.quiet(t.args[0], goals)
-                except RECOVERABLE:
-                    break
-                if new == goals: break
-                goals = new
-            return goals
+        if k in ("then", "first", *COMBINATORS): return getattr(self, "run_" + k)(t, goals)
         if k in ("sorry", "admit"): raise SorryUsed("declaration uses 'sorry'")
         if k == "skip": return goals
         if k == "done": raise TacticError("unsolved goals\n" + pp_goals(goals))
@@ -174,6 +134,66 @@ class Runner(_DecisionTactics):
             if k in DECIDERS: return self.decider(k, t.args, goals)
             raise TacticError(f"unknown tactic '{k}'")
         return method(goals[0], *t.args) + goals[1:]
+
+# %% ../../nbs/04d_minilean.tactics.ipynb #25ac309c
+@patch
+def run_then(self: Runner, t: Tac, goals: list) -> list[MGoal]:
+    """`t <;> u`: `u` on every goal `t` makes from the first goal."""
+    out = []
+    for g in self.quiet((t.args[0],), goals[:1]): out += self.quiet((t.args[1],), [g])
+    return out + goals[1:]
+
+@patch
+def run_try(self: Runner, t: Tac, goals: list) -> list[MGoal]:
+    """`try t`: `t`, or nothing if it fails."""
+    try:
+        return self.quiet(t.args[0], goals)
+    except RECOVERABLE:
+        return goals
+
+@patch
+def run_first(self: Runner, t: Tac, goals: list) -> list[MGoal]:
+    """`first | t | u …`: the first alternative that succeeds (the last one's error if none does)."""
+    errors = []
+    for alt in t.args:
+        try:
+            return self.quiet(alt, goals)
+        except RECOVERABLE as e:
+            errors.append(str(e))
+    raise TacticError(errors[-1])
+
+@patch
+def run_all_goals(self: Runner, t: Tac, goals: list) -> list[MGoal]:
+    """`all_goals t`: `t` on every goal; it must succeed on each."""
+    out = []
+    for g in goals: out += self.quiet(t.args[0], [g])
+    return out
+
+@patch
+def run_any_goals(self: Runner, t: Tac, goals: list) -> list[MGoal]:
+    """`any_goals t`: `t` on every goal where it succeeds; it must succeed on one."""
+    out, ok = [], False
+    for g in goals:
+        try:
+            out += self.quiet(t.args[0], [g]); ok = True
+        except RECOVERABLE:
+            out.append(g)
+    if not ok: raise TacticError("any_goals failed on every goal")
+    return out
+
+@patch
+def run_repeat(self: Runner, t: Tac, goals: list) -> list[MGoal]:
+    """`repeat t`: `t` until it fails, changes nothing or closes every goal (at most 500 times)."""
+    for _ in range(500):
+        self.check_time()
+        if not goals: break
+        try:
+            new = self.quiet(t.args[0], goals)
+        except RECOVERABLE:
+            break
+        if new == goals: break
+        goals = new
+    return goals
 
 # %% ../../nbs/04d_minilean.tactics.ipynb #997736e7
 @patch
@@ -456,64 +476,86 @@ def t_rwa(self: Runner, g: MGoal, rules, locs) -> list[MGoal]:
 @patch
 def destruct(self: Runner, g: MGoal, h: Hyp, pat) -> list[MGoal]:
     """rcases: destructure hypothesis `h` of `g` with an rcases pattern."""
-    kind = pat[0]
-    rest = tuple(x for x in g.hyps if x is not h)
-    base = MGoal(rest, g.target, g.tag)
-    p = h.ty
+    kind, p = pat[0], h.ty
+    base = MGoal(tuple(x for x in g.hyps if x is not h), g.target, g.tag)
     if kind == "clear": return [base]
-    if kind == "name":
-        if pat[1] == "_" or pat[1] == h.name: return [g]
-        return [add_hyp(base, pat[1], p)]
+    if kind == "name": return [g] if pat[1] in ("_", h.name) else [add_hyp(base, pat[1], p)]
     if h.is_var: raise TacticError(f"rcases: '{h.name} : {h.ty}' is a variable; patterns on it are outside the minilean fragment")
-    if kind == "rfl":
-        tmp = add_hyp(base, "rfl✝", p)
-        return [self.subst1(tmp, "rfl✝")]
+    if kind == "rfl": return [self.subst1(add_hyp(base, "rfl✝", p), "rfl✝")]
     if p == FALSE: return []
-    if isinstance(p, Op) and p.op == "∣" and kind in ("tuple", "alt"):  # `a ∣ b` is `∃ c, b = a * c` by definition
-        a, b = p.args
-        c = _fresh("c", free_vars(p))
-        k = g.hyps.index(h)
-        p = Bind("∃", c, a.ty, _rel("=", b, Op("*", (a, Var(c, a.ty)), a.ty)))
-        g = replace(g, hyps=g.hyps[:k] + (Hyp(h.name, p),) + g.hyps[k + 1:])
-        return self.destruct(g, g.hyps[k], pat)
-    if kind == "alt":
-        alts = pat[1]
-        if not (isinstance(p, Op) and p.op == "∨"): return self.destruct(g, h, alts[0])
-        right = alts[1] if len(alts) == 2 else ("alt", alts[1:])
-        out = []
-        for i, (q, sp, t) in enumerate(((p.args[0], alts[0], "inl"), (p.args[1], right, "inr"))):
-            gi = add_hyp(replace(base, tag=child_tag(g.tag, t)), "h✝", q)
-            out += self.destruct(gi, gi.hyps[-1], sp)
-        return out
-    items = pat[1]
+    if isinstance(p, Op) and p.op == "∣" and kind in ("tuple", "alt"): return self.destruct_dvd(g, h, pat)
+    if kind == "alt": return self.destruct_alt(g, h, base, pat[1])
+    return self.destruct_tuple(g, h, base, pat)
+
+@patch
+def destruct_dvd(self: Runner, g: MGoal, h: Hyp, pat) -> list[MGoal]:
+    """`a ∣ b` is `∃ c, b = a * c` by definition: unfold `h`, then destructure it."""
+    a, b = h.ty.args
+    c = _fresh("c", free_vars(h.ty))
+    k = g.hyps.index(h)
+    p = Bind("∃", c, a.ty, _rel("=", b, Op("*", (a, Var(c, a.ty)), a.ty)))
+    g = replace(g, hyps=g.hyps[:k] + (Hyp(h.name, p),) + g.hyps[k + 1:])
+    return self.destruct(g, g.hyps[k], pat)
+
+@patch
+def destruct_alt(self: Runner, g: MGoal, h: Hyp, base: MGoal, alts) -> list[MGoal]:
+    """`a | b | …`: a goal for each side of an `∨` (on anything else, the first alternative)."""
+    p = h.ty
+    if not (isinstance(p, Op) and p.op == "∨"): return self.destruct(g, h, alts[0])
+    right = alts[1] if len(alts) == 2 else ("alt", alts[1:])
+    out = []
+    for q, sp, t in ((p.args[0], alts[0], "inl"), (p.args[1], right, "inr")):
+        gi = add_hyp(replace(base, tag=child_tag(g.tag, t)), "h✝", q)
+        out += self.destruct(gi, gi.hyps[-1], sp)
+    return out
+
+@patch
+def destruct_tuple(self: Runner, g: MGoal, h: Hyp, base: MGoal, pat) -> list[MGoal]:
+    """`⟨a, b, …⟩`: split an `∧` or `↔`, or an `∃` (on an `∨`, an alternative of one)."""
+    items, p = pat[1], h.ty
     if len(items) == 0: return [g]
     if len(items) == 1: return self.destruct(g, h, items[0])
-    second = items[1] if len(items) == 2 else ("tuple", items[1:])
-    if isinstance(p, Op) and p.op in ("∧", "↔"):
-        a, b = p.args if p.op == "∧" else (_rel("→", *p.args), _rel("→", p.args[1], p.args[0]))
-        g1 = add_hyp(replace(base, tag=child_tag(g.tag, "intro")), "left✝", a)
-        tmp = f"right✝#{len(g.hyps)}.{len(pat[1])}"  # a name no pattern can produce, found again below
-        g2 = add_hyp(g1, tmp, b)
-        out = []
-        for gi in self.destruct(g2, g2.hyps[-2], items[0]):
-            last = gi.hyp(tmp)
-            for r in (self.destruct(gi, last, second) if last is not None else [gi]):
-                left = r.hyp(tmp)
-                if left is not None:
-                    name = inaccessible("right", {x.name for x in r.hyps})
-                    r = replace(r, hyps=tuple(Hyp(name, x.ty) if x is left else x for x in r.hyps))
-                out.append(r)
-        return out
-    if isinstance(p, Bind) and p.q == "∃":
-        wname = items[0][1] if items[0][0] == "name" and items[0][1] != "_" else inaccessible("w", {x.name for x in g.hyps})
-        k = g.hyps.index(h)
-        g1 = add_hyp(replace(g, tag=child_tag(g.tag, "intro")), wname, p.vty)
-        p = g1.hyps[k].ty
-        g1 = replace(g1, hyps=g1.hyps[:k] + g1.hyps[k + 1:])
-        g2 = add_hyp(g1, "h✝", subst(p.body, {p.name: Var(wname, p.vty)}))
-        return self.destruct(g2, g2.hyps[-1], second)
+    if isinstance(p, Op) and p.op in ("∧", "↔"): return self.destruct_and(g, h, base, items)
+    if isinstance(p, Bind) and p.q == "∃": return self.destruct_exists(g, h, items)
     if isinstance(p, Op) and p.op == "∨": return self.destruct(g, h, ("alt", (pat,)))
     raise TacticError(f"rcases: '{h.name} : {pp(p)}' cannot be destructured with this pattern")
+
+def _rest(items: tuple):
+    """The pattern for what follows the first component of `⟨a, b, …⟩`."""
+    return items[1] if len(items) == 2 else ("tuple", items[1:])
+
+@patch
+def destruct_and(self: Runner, g: MGoal, h: Hyp, base: MGoal, items: tuple) -> list[MGoal]:
+    """`⟨a, b, …⟩` on `p ∧ q` (`p ↔ q`: its two implications): `a` on the left side, the rest on the right."""
+    p = h.ty
+    a, b = p.args if p.op == "∧" else (_rel("→", *p.args), _rel("→", p.args[1], p.args[0]))
+    g1 = add_hyp(replace(base, tag=child_tag(g.tag, "intro")), "left✝", a)
+    tmp = f"right✝#{len(g.hyps)}.{len(items)}"  # a name no pattern can produce, found again below
+    g2 = add_hyp(g1, tmp, b)
+    out = []
+    for gi in self.destruct(g2, g2.hyps[-2], items[0]):
+        last = gi.hyp(tmp)
+        out += [_hide(r, tmp) for r in (self.destruct(gi, last, _rest(items)) if last is not None else [gi])]
+    return out
+
+def _hide(g: MGoal, tmp: str) -> MGoal:
+    """`g` with the hypothesis named `tmp`, if a pattern left it, renamed to an inaccessible `right✝`."""
+    left = g.hyp(tmp)
+    if left is None: return g
+    name = inaccessible("right", {x.name for x in g.hyps})
+    return replace(g, hyps=tuple(Hyp(name, x.ty) if x is left else x for x in g.hyps))
+
+@patch
+def destruct_exists(self: Runner, g: MGoal, h: Hyp, items: tuple) -> list[MGoal]:
+    """`⟨x, …⟩` on `∃ x, P x`: the witness becomes a variable (named by the pattern), the rest destructures `P x`."""
+    p = h.ty
+    wname = items[0][1] if items[0][0] == "name" and items[0][1] != "_" else inaccessible("w", {x.name for x in g.hyps})
+    k = g.hyps.index(h)
+    g1 = add_hyp(replace(g, tag=child_tag(g.tag, "intro")), wname, p.vty)
+    p = g1.hyps[k].ty
+    g1 = replace(g1, hyps=g1.hyps[:k] + g1.hyps[k + 1:])
+    g2 = add_hyp(g1, "h✝", subst(p.body, {p.name: Var(wname, p.vty)}))
+    return self.destruct(g2, g2.hyps[-1], _rest(items))
 
 @patch
 def hyp_of(self: Runner, g: MGoal, term) -> tuple[MGoal, Hyp]:
