@@ -17,7 +17,7 @@ from .core import DeclarationVerdict, ProofEnv, SegatpError, Theorem
 from .lexer import DECLARATION_KEYWORDS, LexError, split_commands
 
 # %% auto #0
-__all__ = ['Env', 'ENVS', 'env_factory', 'file_checker', 'check_command']
+__all__ = ['Env', 'ENVS', 'check_timeout', 'env_factory', 'file_checker', 'check_command']
 
 # %% ../nbs/06f_backends.ipynb #ea6e2d9c
 Env = Literal["minilean", "lean-repl"]
@@ -27,6 +27,12 @@ ENVS: tuple[str, ...] = get_args(Env)
 def _known(env: str) -> None:
     """Nothing, or a `SegatpError` when `env` is not a backend."""
     if env not in ENVS: raise SegatpError(f"unknown backend {env!r}: one of {', '.join(ENVS)}")
+
+
+def check_timeout(timeout: float,  # the `--timeout` a command was given, in seconds
+                  ) -> None:
+    """Nothing, or a `SegatpError` naming `--timeout` when it is not a positive number of seconds (0, negative, nan)."""
+    if not timeout > 0: raise SegatpError(f"--timeout must be a positive number of seconds, not {timeout:g}")
 
 
 @contextmanager
@@ -62,12 +68,15 @@ def file_checker(env: Env,  # the backend
     return partial(check_lean_repl, project=project, repl_cmd=repl_cmd, timeout=timeout)
 
 # %% ../nbs/06f_backends.ipynb #09323f67
-def _declares_something(path: Path) -> bool:
-    """Whether a Lean file has a `theorem`/`lemma`/`example` (a file the lexer rejects is left to the backend)."""
-    try:
-        return any(c.keyword in DECLARATION_KEYWORDS for c in split_commands(path.read_text(encoding="utf-8")))
-    except (LexError, UnicodeDecodeError):
-        return True
+def _check_declares_something(path: Path) -> None:
+    """Nothing, or a `SegatpError` when a Lean file is not UTF-8, does not lex, or has no `theorem`/`lemma`/`example`."""
+    try: commands = split_commands(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError: raise SegatpError(f"{path}: not a UTF-8 text file") from None
+    except LexError as e:
+        raise SegatpError(f"{path}:{e.line}:{e.col}: {e.reason}: the file does not lex, so its declarations "
+                          "cannot be checked") from None
+    if not any(c.keyword in DECLARATION_KEYWORDS for c in commands):
+        raise SegatpError(f"no theorem, lemma or example to check in {path}")
 
 
 def _print_verdict(path: str, v: DeclarationVerdict, as_json: bool) -> None:
@@ -88,10 +97,12 @@ def check_command(files: list[str],  # the Lean files (FILE.lean)
                   repl_cmd: str | None = None,  # lean-repl: a command that starts a REPL, instead of --project
                   ) -> int:
     """Check the theorems of Lean files with minilean or the Lean REPL; exit 0 only if all are proved."""
+    check_timeout(timeout)
     check, all_proved = file_checker(env, timeout, project, repl_cmd), True
     for path in map(str, files):
         if not Path(path).is_file(): raise SegatpError(f"{path}: no such Lean file")
-        verdicts = check(path) if _declares_something(Path(path)) else []
+        _check_declares_something(Path(path))
+        verdicts = check(path)
         if not verdicts: raise SegatpError(f"no theorem, lemma or example to check in {path}")
         for v in verdicts:
             all_proved &= v.verdict.ok

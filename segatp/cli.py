@@ -22,7 +22,8 @@ from .core import SegatpError
 from .trajectory import BadRecordWarning
 
 # %% auto #0
-__all__ = ['COMMANDS', 'Group', 'command_function', 'add_argument', 'add_parameters', 'call', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'Group', 'command_function', 'add_argument', 'add_parameters', 'call', 'build_parser', 'main',
+           'os_error_message']
 
 # %% ../nbs/13_cli.ipynb #f6b901ff
 @dataclasses.dataclass(frozen=True)
@@ -183,3 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     except SegatpError as e:
         print(f"segatp: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a safety net: outputs.py turns the usual ones into a SegatpError already
+        print(f"segatp: error: {os_error_message(e)}", file=sys.stderr)
+        return 2
+
+
+def os_error_message(e: OSError) -> str:
+    """One line for an operating-system error: the path(s) and the reason, as `cannot use PATH: Permission denied`."""
+    paths = " → ".join(str(p) for p in (e.filename, e.filename2) if p is not None)
+    return f"cannot use {paths}: {e.strerror}" if paths and e.strerror else str(e)

@@ -21,6 +21,7 @@ from .core import DataError, ProofFinished, SegatpError, TacticRun, TacticState,
 from .corpus_stats import (check_real_proofs, comparison_sources, minif2f_fragment_coverage, one_tactic_share,
                                  plot_shapes, shape_stats)
 from .minilean.env import trace_proof
+from .outputs import output_lock, write_output
 from .trajectory import Step, Trajectory, iter_trajectories, make_trajectory
 
 # %% auto #0
@@ -490,7 +491,7 @@ def draw_problems(n: int, seed: int) -> list[Problem]:
         if p.statement in seen: continue
         seen.add(p.statement)
         out.append(p)
-        if i > 50 * n: raise ValueError(f"only {len(out)} distinct problems after {i} draws; lower n")
+        if i > 50 * n: raise SegatpError(f"only {len(out)} distinct problems after {i} draws; lower n")
     return out
 
 
@@ -525,8 +526,7 @@ def generate_corpus(out_dir: str | Path,  # folder for theorems_*.jsonl, traject
                     proofs_per_theorem: int = 2,  # reference proofs (trajectories) per train theorem
                     progress: bool = True) -> CorpusResult:
     """Generate, prove and write the corpus; the same arguments give the same bytes."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    _require_positive(n=n, proofs_per_theorem=proofs_per_theorem)
     rng = random.Random(seed + 1)
     result = CorpusResult()
     counters = Counter()
@@ -548,16 +548,27 @@ def generate_corpus(out_dir: str | Path,  # folder for theorems_*.jsonl, traject
                             "split": split, "proof": found[0][1], "style": found[0][0]})
         if split == "train":
             trajs += [t for _, _, t in found]
-    enc = msgspec.json.Encoder(order="sorted")
-    for s in SPLITS:
-        (out / f"theorems_{s}.jsonl").write_bytes(b"".join(enc.encode(r) + b"\n" for r in rows[s]))
-    (out / "trajectories_train.jsonl").write_bytes(b"".join(enc.encode(t.to_dict()) + b"\n" for t in trajs))
     result.trajectories = len(trajs)
     result.shapes = shape_stats(trajs)
     result.one_tactic = one_tactic_share(tqdm(tests, desc="one-tactic", unit=" thm", disable=None if progress else True)).to_dict()
     summary = {"n": n, "seed": seed, "proofs_per_theorem": proofs_per_theorem, **result.to_dict()}
-    (out / "summary.json").write_bytes(msgspec.json.format(enc.encode(summary), indent=2) + b"\n")
+    _write_corpus(Path(out_dir), rows, trajs, summary)
     return result
+
+
+def _require_positive(**values: int | None) -> None:
+    """Raise a `SegatpError` naming the first value below 1 (None, for a value not given, passes)."""
+    for name, v in values.items():
+        if v is not None and v < 1: raise SegatpError(f"{name} must be at least 1, not {v}")
+
+
+def _write_corpus(out: Path, rows: dict[str, list[dict]], trajs: list[Trajectory], summary: dict) -> None:
+    """Write the split files, the train trajectories and the summary into `out`, each file atomically."""
+    enc = msgspec.json.Encoder(order="sorted")
+    for s in SPLITS:
+        write_output(out / f"theorems_{s}.jsonl", b"".join(enc.encode(r) + b"\n" for r in rows[s]))
+    write_output(out / "trajectories_train.jsonl", b"".join(enc.encode(t.to_dict()) + b"\n" for t in trajs))
+    write_output(out / "summary.json", msgspec.json.format(enc.encode(summary), indent=2) + b"\n")
 
 # %% ../nbs/05_corpus.ipynb #b0c10103
 class CorpusTheorem(msgspec.Struct, frozen=True):
@@ -618,6 +629,7 @@ def replay_trajectory(traj: Trajectory, timeout: float = 20.0) -> str | None:
 def verify_corpus(path: str | Path, sample: int | None = None, seed: int = 0,
                   progress: bool = True) -> tuple[int, list[str]]:
     """Replay the trajectories of a corpus file (all, or a seeded sample); return (checked, failures)."""
+    _require_positive(sample=sample)
     trajs = list(iter_trajectories(path))
     if sample is not None and sample < len(trajs): trajs = random.Random(seed).sample(trajs, sample)
     failures = []
@@ -634,7 +646,7 @@ def corpus_generate_command(*,
                             proofs_per_theorem: int = 2,  # reference proofs per train theorem
                             ) -> int:
     """Generate the corpus (same arguments → same bytes)."""
-    d = generate_corpus(out, n, seed, proofs_per_theorem).to_dict()
+    with output_lock(out): d = generate_corpus(out, n, seed, proofs_per_theorem).to_dict()
     print(f"{d['theorems']} theorems, {d['train_trajectories']} train trajectories → {out}"
           f"{'; unproved: ' + str(len(d['unproved'])) if d['unproved'] else ''}")
     return 0

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import msgspec
 
-from .core import PACKAGE_ROOT, DataError, Theorem, run_tactics
+from .core import PACKAGE_ROOT, DataError, SegatpError, Theorem, run_tactics
+from .outputs import output_lock, write_output
 from .segment import GRANULARITIES, CutRule, is_cut, iter_examples
 from .sft_data import build_sft_dataset
 from .stats import dataset_stats, plot_goal_curve, plot_stats
@@ -39,8 +40,8 @@ def run_demo(out: Path,  # folder for the datasets
              train_steps: int = 0,  # steps of tiny-model training on the segments (0: no training)
              echo: Callable[[str], None] = lambda s: None) -> dict:  # where progress lines go
     """Segment the corpus at every granularity, build an SFT set, plot; return what was written."""
+    if train_steps < 0: raise SegatpError(f"train_steps must be at least 0, not {train_steps}")
     inputs = inputs or [corpus_dir() / "trajectories_train.jsonl"]
-    out.mkdir(parents=True, exist_ok=True)
     report = LoadReport()
     trajs = list(iter_trajectories(inputs, report))
     echo(f"loaded {report.summary()}")
@@ -48,10 +49,10 @@ def run_demo(out: Path,  # folder for the datasets
     for g in GRANULARITIES:
         path = out / f"examples_{g}.jsonl"
         rows = [msgspec.json.encode(e) for e in iter_examples(trajs, g)]
-        path.write_bytes(b"\n".join(rows) + b"\n")
+        write_output(path, b"\n".join(rows) + b"\n", inputs)
         written[f"examples_{g}"] = (str(path), len(rows))
         echo(f"{g:>8}: {len(rows):4d} examples → {path}")
-    sft = build_sft_dataset(trajs, out / "sft_segment", "segment", "bfs-prover", valid_frac=0.1)
+    sft = build_sft_dataset(trajs, out / "sft_segment", "segment", "bfs-prover", valid_frac=0.1, inputs=inputs)
     echo(f"     sft: {sft.train} train / {sft.valid} valid segment pairs → {out / 'sft_segment'}")
     plot_stats(dataset_stats(trajs), f"minilean corpus: {report.trajectories} trajectories", figures / "demo_stats.png")
     best = max(trajs, key=lambda t: (goal_changes(t), len(t.steps), t.theorem))
@@ -110,5 +111,5 @@ def demo_command(*,
                  train_steps: int = 150,  # steps of tiny-model training on segments (0: skip training)
                  ) -> int:
     """Run the pipeline on the minilean corpus (the main job)."""
-    run_demo(Path(out), Path(figures), train_steps=train_steps, echo=print)
+    with output_lock(out): run_demo(Path(out), Path(figures), train_steps=train_steps, echo=print)
     return 0

@@ -17,25 +17,32 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from .core import SegatpError, default_device
 from .policy import Backend, Completion, GenConfig, truncate_at_stop
 
 # %% auto #0
-__all__ = ['SPECIAL_TOKENS', 'DTYPES', 'train_tokenizer', 'TinyLlama', 'make_tiny_model', 'torch_dtype', 'vllm_dtype',
-           'HFBackend', 'OpenAIBackend', 'CompletionServer', 'VLLMBackend']
+__all__ = ['SPECIAL_TOKENS', 'MAX_PRETOKEN', 'DTYPES', 'pre_tokenizer', 'train_tokenizer', 'TinyLlama', 'make_tiny_model',
+           'torch_dtype', 'vllm_dtype', 'HFBackend', 'OpenAIBackend', 'CompletionServer', 'VLLMBackend']
 
 # %% ../nbs/07a_lm.ipynb #ece09194
 SPECIAL_TOKENS = ("<pad>", "<s>", "</s>")
+MAX_PRETOKEN = 64  # the longest pre-token (in bytes) the BPE trainer sees
+
+
+def pre_tokenizer() -> pre_tokenizers.PreTokenizer:
+    """Byte-level pre-tokenization with every pre-token cut into pieces of at most `MAX_PRETOKEN` bytes."""
+    return pre_tokenizers.Sequence([pre_tokenizers.ByteLevel(add_prefix_space=False),
+                                    pre_tokenizers.Split(Regex(f".{{1,{MAX_PRETOKEN}}}"), "isolated")])
 
 
 def train_tokenizer(texts: Iterable[str],  # the training texts (prompts and completions)
                     vocab_size: int = 2048) -> PreTrainedTokenizerFast:  # including the 256 bytes and special tokens
     """A byte-level BPE tokenizer trained on `texts`, with `<pad>`, `<s>` (prepended) and `</s>`."""
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.pre_tokenizer = pre_tokenizer()
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS), show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())

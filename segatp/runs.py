@@ -11,10 +11,12 @@ import os
 import platform
 import subprocess
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .core import PACKAGE_ROOT
+from .outputs import output_lock
 
 # %% auto #0
 __all__ = ['PACKAGES', 'versions', 'git_commit', 'data_fingerprint', 'RunFolder', 'read_metrics']
@@ -92,6 +94,10 @@ class RunFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         _write_atomic(self.manifest_path, json.dumps(man, indent=2))
         return man
+
+    def lock(self) -> AbstractContextManager[Path]:
+        """The folder's exclusive lock, to hold while a run writes it; a second holder fails at once."""
+        return output_lock(self.path)
 
     def manifest(self) -> dict | None:
         """The manifest, or None if the run has none yet."""

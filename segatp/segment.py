@@ -5,20 +5,22 @@
 # %% ../nbs/02_segment.ipynb #33967165
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import Literal, get_args
 
 import msgspec
 
-from .core import count_goals
+from .core import SegatpError, count_goals
+from .outputs import output_file
 from .trajectory import LoadReport, Trajectory, load_trajectories
 
 # %% auto #0
 __all__ = ['Granularity', 'GRANULARITIES', 'CUT_MODES', 'Example', 'CutRule', 'is_cut', 'focus_changed', 'SegmentRule',
-           'segment_bounds', 'trajectory_examples', 'iter_examples', 'check_segments', 'segment_command']
+           'segment_bounds', 'trajectory_examples', 'iter_examples', 'check_segments', 'require_trajectories',
+           'segment_command']
 
 # %% ../nbs/02_segment.ipynb #fba56d89
 Granularity = Literal["step", "segment", "whole"]
@@ -94,6 +96,8 @@ class SegmentRule:
         object.__setattr__(self, "cut_on", CutRule(self.cut_on))
         if self.min_len < 1: raise ValueError(f"min_len must be at least 1, not {self.min_len}")
         if self.max_len is not None and self.max_len < 1: raise ValueError(f"max_len must be at least 1, not {self.max_len}")
+        if self.max_len is not None and self.min_len > self.max_len:
+            raise ValueError(f"min_len ({self.min_len}) must not exceed max_len ({self.max_len})")
 
 # %% ../nbs/02_segment.ipynb #a07856e1
 def segment_bounds(traj: Trajectory,  # a checked trajectory
@@ -174,6 +178,17 @@ def check_segments(traj: Trajectory, examples: list[Example]) -> None:
     assert pos == n, f"{traj.theorem}: segments cover {pos} of {n} steps"
 
 # %% ../nbs/02_segment.ipynb #3563e64c
+def require_trajectories(trajs: Iterable[Trajectory],  # the loaded trajectories (read lazily)
+                         inputs: list[str],  # the inputs they come from, for the message
+                         report: LoadReport,  # the load's report, for the message
+                         ) -> Iterator[Trajectory]:
+    """The same trajectories, after checking there is one (else a `SegatpError`: no trajectories in the inputs)."""
+    it = iter(trajs)
+    first = next(it, None)
+    if first is None: raise SegatpError(f"no trajectories in {', '.join(map(str, inputs))} ({report.summary()})")
+    return itertools.chain([first], it)
+
+
 def segment_command(inputs: list[str],  # trajectory files or folders (LeanDojo search outputs, LeanDojo Benchmark, segatp JSONL)
                     *,
                     out: str,  # output JSONL file
@@ -183,9 +198,8 @@ def segment_command(inputs: list[str],  # trajectory files or folders (LeanDojo 
                     ) -> int:
     """Cut trajectories into step / segment / whole-proof examples."""
     report, n = LoadReport(), 0
-    trajs = load_trajectories(inputs, report, skip_bad)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "wb") as f:
+    trajs = require_trajectories(load_trajectories(inputs, report, skip_bad), inputs, report)
+    with output_file(out, inputs, "wb") as f:
         for ex in iter_examples(trajs, granularity, rule):
             f.write(msgspec.json.encode(ex) + b"\n")
             n += 1

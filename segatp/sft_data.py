@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -16,7 +16,8 @@ import msgspec
 
 from .core import SegatpError, Theorem, shared_data_dir
 from .lexer import statement_key
-from .segment import Example, Granularity, SegmentRule, trajectory_examples
+from .outputs import output_file, write_output
+from .segment import Example, Granularity, SegmentRule, require_trajectories, trajectory_examples
 from .trajectory import LoadReport, Trajectory, load_minif2f, load_trajectories, read_minif2f
 
 # %% auto #0
@@ -156,13 +157,12 @@ def _split_examples(trajs: Iterable[Trajectory], granularity: str, rule: Segment
         for ex in trajectory_examples(t, granularity, rule): yield split, key, ex
 
 
-def _write_sft(examples: Iterable[tuple[str, str, Example]], fmt: PromptFormat,
-               out: Path) -> tuple[int, int, Counter, dict[str, set[str]]]:
+def _write_sft(examples: Iterable[tuple[str, str, Example]], fmt: PromptFormat, out: Path,
+               inputs: Sequence[str]) -> tuple[int, int, Counter, dict[str, set[str]]]:
     """Render and deduplicate into `out/{train,valid}.jsonl`: (examples, duplicates, pairs and theorem keys per split)."""
-    out.mkdir(parents=True, exist_ok=True)
     seen: set[bytes] = set()
     n, dups, pairs, theorems = 0, 0, Counter(), {"train": set(), "valid": set()}
-    with open(out / "train.jsonl", "wb") as ftrain, open(out / "valid.jsonl", "wb") as fvalid:
+    with output_file(out / "train.jsonl", inputs, "wb") as ftrain, output_file(out / "valid.jsonl", inputs, "wb") as fvalid:
         for split, key, ex in examples:
             rec = sft_record(ex, fmt)
             digest = hashlib.blake2b((rec["prompt"] + "\0" + rec["completion"]).encode(), digest_size=16).digest()
@@ -184,15 +184,17 @@ def build_sft_dataset(trajs: Iterable[Trajectory],  # checked trajectories
                       rule: SegmentRule = SegmentRule(),  # the segment rule
                       valid_frac: float = 0.05,  # fraction of theorems held out
                       contamination_keys: dict[str, str] | None = None,  # from `minif2f_keys`, or None to skip
+                      inputs: Sequence[str] = (),  # the files or folders `trajs` come from: no output may replace one
                       ) -> SFTReport:
     """Build a deduplicated, theorem-split, decontaminated SFT dataset; return its report."""
+    if not 0 <= valid_frac <= 1: raise SegatpError(f"valid_frac must be between 0 and 1, not {valid_frac}")
     fmt = get_prompt_format(prompt_format)
     decon = DecontaminationReport("miniF2F" if contamination_keys is not None else "none")
     if contamination_keys is not None: trajs = decontaminate(trajs, contamination_keys, decon)
-    n, dups, pairs, theorems = _write_sft(_split_examples(trajs, granularity, rule, valid_frac), fmt, Path(out_dir))
+    n, dups, pairs, theorems = _write_sft(_split_examples(trajs, granularity, rule, valid_frac), fmt, Path(out_dir), inputs)
     report = SFTReport(granularity, fmt.name, n, dups, pairs["train"], pairs["valid"], len(theorems["train"]),
                        len(theorems["valid"]), decon, rule)
-    Path(out_dir, "report.json").write_bytes(msgspec.json.format(msgspec.json.encode(report.to_dict()), indent=2))
+    write_output(Path(out_dir, "report.json"), msgspec.json.format(msgspec.json.encode(report.to_dict()), indent=2), inputs)
     return report
 
 # %% ../nbs/03_sft_data.ipynb #708f15bb
@@ -218,8 +220,8 @@ def sft_command(inputs: list[str],  # trajectory files or folders (LeanDojo sear
                 ) -> int:
     """Build a prompt/completion SFT dataset (dedup, split by theorem, decontaminated)."""
     keys, report = _contamination_keys(minif2f, no_decontaminate), LoadReport()
-    res = build_sft_dataset(load_trajectories(inputs, report, skip_bad), out_dir, granularity, prompt_format, rule,
-                            valid_frac, keys)
+    trajs = require_trajectories(load_trajectories(inputs, report, skip_bad), inputs, report)
+    res = build_sft_dataset(trajs, out_dir, granularity, prompt_format, rule, valid_frac, keys, inputs)
     print(msgspec.json.format(msgspec.json.encode(res.to_dict()), indent=2).decode() if json else
           f"{res.train} train / {res.valid} valid {granularity} pairs ({res.duplicates} duplicates, "
           f"{len(res.decontamination.dropped)} contaminated theorems dropped) → {out_dir}\n{report.summary()}")

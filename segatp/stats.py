@@ -5,6 +5,7 @@
 # %% ../nbs/03a_stats.ipynb #3d3bcb45
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -13,12 +14,12 @@ from pathlib import Path
 
 import msgspec
 
-from .core import SegatpError
-from .segment import GRANULARITIES, SegmentRule, segment_bounds
+from .outputs import write_output
+from .segment import GRANULARITIES, SegmentRule, require_trajectories, segment_bounds
 from .trajectory import LoadReport, Trajectory, load_trajectories
 
 # %% auto #0
-__all__ = ['approx_tokens', 'DatasetStats', 'dataset_stats', 'plot_stats', 'plot_goal_curve', 'stats_command']
+__all__ = ['approx_tokens', 'DatasetStats', 'dataset_stats', 'plot_stats', 'save_figure', 'plot_goal_curve', 'stats_command']
 
 # %% ../nbs/03a_stats.ipynb #67d4dedb
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -82,10 +83,17 @@ def plot_stats(st: DatasetStats,  # from `dataset_stats`
     ax[3].set(title="target length", ylabel="tokens (approx.)", yscale="log")
     fig.suptitle(title or f"{st.trajectories} trajectories")
     fig.tight_layout()
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
+    if path is not None: save_figure(fig, path)
     return fig
+
+
+def save_figure(fig,  # a matplotlib figure
+                path: str | Path,  # where to save it (the suffix names the format; folders are created)
+                ) -> None:
+    """Save a figure through `outputs.write_output`: complete or absent, and an unwritable path is a `SegatpError`."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format=Path(path).suffix[1:] or None, dpi=110)
+    write_output(path, buf.getvalue())
 
 
 def _clip(counts: Counter, bound: int) -> Counter:
@@ -126,9 +134,7 @@ def plot_goal_curve(traj: Trajectory,  # the proof to draw
     ax.set(ylabel="open goals", ylim=(-0.2, max(counts) + 0.5), xlim=(-0.1, len(traj.steps) + 0.1),
            title=f"{traj.theorem}: {len(traj.steps)} steps, {len(segment_bounds(traj, rule))} segments")
     fig.tight_layout()
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
+    if path is not None: save_figure(fig, path)
     return fig
 
 
@@ -148,8 +154,7 @@ def stats_command(inputs: list[str],  # trajectory files or folders (LeanDojo se
                   ) -> int:
     """Print and plot dataset statistics."""
     report = LoadReport()
-    st = dataset_stats(load_trajectories(inputs, report, skip_bad), rule)
-    if st.trajectories == 0: raise SegatpError(f"no trajectories in the inputs ({report.summary()})")
+    st = dataset_stats(require_trajectories(load_trajectories(inputs, report, skip_bad), inputs, report), rule)
     d = st.to_dict()
     if json: print(msgspec.json.encode(d).decode())
     else: print("\n".join([report.summary(), *(f"{k}: {v}" for k, v in d.items())]))

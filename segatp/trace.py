@@ -5,20 +5,22 @@
 # %% ../nbs/06g_trace.ipynb #3183eca3
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 import msgspec
 from tqdm.auto import tqdm
 
-from .backends import Env, env_factory
-from .core import ProofEnv, SegatpError, TacticRun, Theorem, Verdict, run_tactics
+from .backends import Env, check_timeout, env_factory
+from .core import DataError, ProofEnv, SegatpError, TacticRun, Theorem, Verdict, run_tactics
 from .lexer import split_tactics
-from .trajectory import (Step, Trajectory, WholeProof, expand_inputs, iter_whole_proofs, load_hf_whole_proofs,
-                               read_json_lines, split_lean_proof)
+from .outputs import output_file, refuse_inputs
+from .trajectory import (LoadReport, Step, Trajectory, WholeProof, expand_inputs, iter_whole_proofs,
+                               load_hf_whole_proofs, read_json_lines, split_lean_proof)
 
 # %% auto #0
 __all__ = ['TraceResult', 'trace_whole_proof', 'trace_command']
@@ -68,33 +70,107 @@ def trace_whole_proof(theorem: Theorem,  # the theorem
     return TraceResult(theorem, *_outcome(run), steps)
 
 # %% ../nbs/06g_trace.ipynb #f5c87a85
-def _whole_proofs(inputs: Iterable[str], split: str, skip_bad: bool) -> Iterator[WholeProof]:
+def _lean_file(path: Path, report: LoadReport, skip_bad: bool) -> list[WholeProof]:
+    """The whole proof of one `.lean` file (none when it is bad and skipped)."""
+    report.files += 1
+    try:
+        try: text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError: raise DataError("not a UTF-8 text file", path) from None
+        return [split_lean_proof(text, str(path), "")]
+    except DataError as e:
+        report.skip(e, skip_bad)
+        return []
+
+
+def _whole_proofs(inputs: Iterable[str], split: str, report: LoadReport, skip_bad: bool) -> Iterator[WholeProof]:
     """Every whole proof in the inputs: dataset files, `.lean` files, folders of them, `hf:NAME`."""
     for item in inputs:
         if item.startswith("hf:"):
-            yield from load_hf_whole_proofs(item[3:], split, skip_bad=skip_bad)
+            yield from load_hf_whole_proofs(item[3:], split, report, skip_bad)
             continue
         for path in expand_inputs([item], ("*.lean", "*.jsonl", "*.json")):
-            if path.suffix == ".lean": yield split_lean_proof(path.read_text(), str(path), "")
-            else: yield from iter_whole_proofs(path, skip_bad=skip_bad)
+            if path.suffix == ".lean": yield from _lean_file(path, report, skip_bad)
+            else: yield from iter_whole_proofs(path, report, skip_bad)
 
 
-def _done_keys(*paths: Path) -> set[str]:
-    """The `key` of every record already written to these JSONL files (for resuming)."""
-    return {rec.get("key", "") for p in paths if p.exists() for _, rec in read_json_lines(p)}
+def _left_out(report: LoadReport) -> str:
+    """What reading the inputs left out, for humans."""
+    return f"{report.no_proof} records without a proof, {len(report.bad)} bad records skipped"
 
 
-def _trace_into(proofs: list[WholeProof], make_env: Callable[[Theorem], ProofEnv], out: Path, failed: Path) -> Counter:
-    """Trace the proofs, appending proved rows to `out` and the others to `failed`; the count of each verdict."""
-    counts: Counter = Counter()
-    with open(out, "ab") as fout, open(failed, "ab") as ffail:
-        for w in tqdm(proofs, desc="tracing", unit=" proof", file=sys.stderr, disable=None):
-            res = trace_whole_proof(w.to_theorem(), w.proof, make_env)
-            counts[res.verdict] += 1
-            (fout if res.verdict.ok else ffail).write(msgspec.json.encode(res.row(w.key)) + b"\n")
-    return counts
+def _load(inputs: list[str], split: str, skip_bad: bool) -> tuple[list[WholeProof], LoadReport]:
+    """The whole proofs of the inputs and what reading them left out; none at all is a `SegatpError`."""
+    report = LoadReport()
+    proofs = list(_whole_proofs(inputs, split, report, skip_bad))
+    if not proofs: raise SegatpError(f"no whole proofs to trace in {', '.join(inputs)} ({_left_out(report)})")
+    return proofs, report
 
 # %% ../nbs/06g_trace.ipynb #faa145d6
+def _last_line_start(path: Path) -> int:
+    """The offset of the start of `path`'s last line (the size of the file when it ends with a newline)."""
+    with open(path, "rb") as f:
+        pos = f.seek(0, os.SEEK_END)
+        while pos > 0:
+            step = min(pos, 1 << 16)
+            pos -= step
+            f.seek(pos)
+            i = f.read(step).rfind(b"\n")
+            if i >= 0: return pos + i + 1
+    return 0
+
+
+def _repair_end(path: Path) -> int:
+    """End `path` with a complete line: add a missing newline, drop a truncated last line; 1 if a line was dropped."""
+    if not path.exists(): return 0
+    start = _last_line_start(path)
+    with open(path, "rb") as f:
+        f.seek(start)
+        tail = f.read()
+    if not tail.strip(): return 0
+    with open(path, "ab") as f:
+        try: msgspec.json.decode(tail)
+        except msgspec.DecodeError:
+            f.truncate(start)
+            print(f"segatp: warning: dropped a truncated last line of {path} ({len(tail)} bytes, not JSON);"
+                  " its proof is traced again", file=sys.stderr)
+            return 1
+        f.write(b"\n")
+    return 0
+
+# %% ../nbs/06g_trace.ipynb #5402ecc1
+def _keys(rows: Iterable[tuple[str, object]]) -> set[str]:
+    """The `key` of every row."""
+    return {rec.get("key", "") for _, rec in rows if isinstance(rec, dict)}
+
+
+def _rows(path: Path) -> list[tuple[str, object]]:
+    """The rows of a results file written by `trace` (none when it does not exist)."""
+    return list(read_json_lines(path)) if path.exists() else []
+
+
+def _resume(proofs: list[WholeProof], out: Path, failed: Path, retry: bool) -> tuple[list[WholeProof], list, int]:
+    """The proofs still to trace, the `.failed` rows to keep when retrying, and how many were done before."""
+    proved, failed_rows = _keys(_rows(out)), _rows(failed)
+    done = proved | (set() if retry else _keys(failed_rows))
+    todo = [w for w in proofs if w.key not in done]
+    again = {w.key for w in todo}
+    keep = [rec for _, rec in failed_rows if rec.get("key") not in again | proved] if retry else []
+    return todo, keep, len(proofs) - len(todo)
+
+
+def _trace_into(proofs: list[WholeProof], make_env: Callable[[Theorem], ProofEnv], fout: IO[bytes],
+                ffail: IO[bytes]) -> Counter:
+    """Trace the proofs, writing proved rows to `fout` and the others to `ffail`; the count of each verdict."""
+    counts: Counter = Counter()
+    for w in tqdm(proofs, desc="tracing", unit=" proof", file=sys.stderr, disable=None):
+        res = trace_whole_proof(w.to_theorem(), w.proof, make_env)
+        counts[res.verdict] += 1
+        f = fout if res.verdict.ok else ffail
+        f.write(msgspec.json.encode(res.row(w.key)) + b"\n")
+        f.flush()
+    return counts
+
+# %% ../nbs/06g_trace.ipynb #d776ba39
 def trace_command(inputs: list[str],  # whole-proof JSONL files, .lean files or folders, or hf:NAME
                   *, out: str,  # trajectories JSONL (failures go to OUT.failed.jsonl)
                   env: Env = "minilean",  # the backend
@@ -102,14 +178,23 @@ def trace_command(inputs: list[str],  # whole-proof JSONL files, .lean files or 
                   timeout: float = 60.0,  # seconds per tactic
                   project: str | None = None,  # lean-repl: a Lean project with the REPL
                   repl_cmd: str | None = None,  # lean-repl: a command that starts a REPL
-                  skip_bad: bool = False,  # skip malformed records with a counted warning
+                  skip_bad: bool = False,  # skip malformed records and lines with a counted warning
+                  retry_failed: bool = False,  # trace again the proofs that OUT.failed.jsonl holds
                   ) -> int:
     """Replay whole proofs (datasets, .lean files, hf:NAME) into trajectories; resumable."""
+    check_timeout(timeout)
     path, failed = Path(out), Path(str(out).removesuffix(".jsonl") + ".failed.jsonl")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    done = _done_keys(path, failed)
-    todo = [w for w in _whole_proofs(inputs, split, skip_bad) if w.key not in done]
-    with env_factory(env, timeout, project, repl_cmd) as make_env: counts = _trace_into(todo, make_env, path, failed)
+    sources = [i.removeprefix("hf:") for i in inputs if not i.startswith("hf:") or Path(i[3:]).exists()]
+    for p in (path, failed): refuse_inputs(p, sources)
+    proofs, report = _load(inputs, split, skip_bad)
+    with output_file(path, sources, "ab") as fout, \
+         output_file(failed, sources, "wb" if retry_failed else "ab") as ffail:
+        dropped = _repair_end(path) + _repair_end(failed)
+        todo, keep, done = _resume(proofs, path, failed, retry_failed)
+        for rec in keep: ffail.write(msgspec.json.encode(rec) + b"\n")
+        with env_factory(env, timeout, project, repl_cmd) as make_env: counts = _trace_into(todo, make_env, fout, ffail)
     print(f"{counts[Verdict.PROVED]} traced → {path}; {counts[Verdict.FAILED]} failed, "
-          f"{counts[Verdict.ERROR]} outside the backend → {failed} ({len(done)} done before, skipped)")
+          f"{counts[Verdict.ERROR]} outside the backend → {failed} ({done} done before, skipped)")
+    if report.no_proof or report.bad or dropped:
+        print(f"left out: {_left_out(report)}; {dropped} truncated lines dropped from the outputs")
     return 0

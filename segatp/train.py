@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import resource
 import shutil
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -21,7 +23,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
 from .core import SegatpError, default_device
-from .lm import TinyLlama, torch_dtype, train_tokenizer
+from .lm import DTYPES, TinyLlama, torch_dtype, train_tokenizer
 from .runs import RunFolder, data_fingerprint, read_metrics
 from .segment import GRANULARITIES, Granularity
 
@@ -65,10 +67,40 @@ class TrainConfig:
     save_every: int = 100  # steps between checkpoints (0: only at the end)
     keep_checkpoints: int = 2  # newest checkpoints kept
 
+    def __post_init__(self):
+        """Refuse values that cannot make a run."""
+        _check_config(self)
+
 
 _NESTED = {"scratch": TinyLlama, "lora": LoraSpec}
 # changing these between a run and its resumption does not change the result
-_RESUMABLE = {"steps", "out", "log_every", "eval_every", "save_every", "keep_checkpoints"}
+_RESUMABLE = {"out", "log_every", "eval_every", "save_every", "keep_checkpoints"}
+# the least value of each integer key
+_AT_LEAST = {"max_len": 8, "steps": 1, "batch_size": 1, "grad_accum": 1, "warmup": 0, "seed": 0, "log_every": 1,
+             "eval_every": 0, "save_every": 0, "keep_checkpoints": 1}
+
+
+def _number(key: str, v: object, least: float, integer: bool = False, above: bool = False) -> None:
+    """Raise a SegatpError naming `key` unless `v` is a finite number ≥ `least` (> with `above`; an integer if asked)."""
+    ok = isinstance(v, int if integer else (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if not ok or v < least or (above and v == least):
+        kind = "an integer" if integer else "a finite number"
+        raise SegatpError(f"config key {key} must be {kind} {'>' if above else '≥'} {least}, not {v!r}")
+
+
+def _check_config(cfg: TrainConfig) -> None:
+    """Raise a SegatpError naming the first key of `cfg` whose value cannot make a run."""
+    for k, least in _AT_LEAST.items(): _number(k, getattr(cfg, k), least, integer=True)
+    _number("lr", cfg.lr, 0, above=True)
+    for k in ("weight_decay", "max_grad_norm"): _number(k, getattr(cfg, k), 0)
+    if cfg.lora:
+        _number("lora.r", cfg.lora.r, 1, integer=True)
+        _number("lora.alpha", cfg.lora.alpha, 0, above=True)
+        _number("lora.dropout", cfg.lora.dropout, 0)
+        if cfg.lora.dropout >= 1: raise SegatpError(f"config key lora.dropout must be < 1, not {cfg.lora.dropout!r}")
+    if cfg.dtype not in DTYPES: raise SegatpError(f"config key dtype must be one of {DTYPES}, not {cfg.dtype!r}")
+    if cfg.granularity is not None and cfg.granularity not in GRANULARITIES:
+        raise SegatpError(f"granularity must be one of {GRANULARITIES}, not {cfg.granularity!r}")
 
 
 def config_from_dict(d: dict) -> TrainConfig:
@@ -80,10 +112,7 @@ def config_from_dict(d: dict) -> TrainConfig:
         if isinstance(kw.get(k), dict):
             if bad := set(kw[k]) - {f.name for f in fields(cls)}: raise SegatpError(f"unknown {k} keys: {', '.join(sorted(bad))}")
             kw[k] = cls(**_coerce(cls(), {n: tuple(v) if isinstance(v, list) else v for n, v in kw[k].items()}))
-    cfg = TrainConfig(**kw)
-    if cfg.granularity is not None and cfg.granularity not in GRANULARITIES:
-        raise SegatpError(f"granularity must be one of {GRANULARITIES}, not {cfg.granularity!r}")
-    return cfg
+    return TrainConfig(**kw)
 
 
 def _coerce(defaults, d: dict) -> dict:
@@ -255,8 +284,8 @@ class TrainResult:
     """What a run did."""
     run: Path  # the run folder
     steps: int  # optimizer steps done in total
-    first_loss: float  # training loss of the first step run in this call
-    last_loss: float  # mean training loss of the last logged interval
+    first_loss: float | None  # training loss of the first step run in this call (None: no step was left to run)
+    last_loss: float | None  # mean training loss of the last logged interval run in this call
     valid_loss: float | None  # the last validation loss
     seconds: float  # wall-clock time of this call
     tokens_per_s: float  # training tokens per second in this call
@@ -274,8 +303,14 @@ def _schedule(cfg: TrainConfig):
 
 
 def _checkpoints(run: Path) -> list[Path]:
-    """The run's checkpoints, oldest first."""
-    return sorted((run / "checkpoints").glob("step-*"))
+    """The run's complete checkpoints (those with `trainer.json`), oldest first."""
+    return sorted(p for p in (run / "checkpoints").glob("step-*") if (p / "trainer.json").is_file())
+
+
+def _drop_incomplete(run: Path) -> None:
+    """Remove what a killed run left of a checkpoint: temporary folders and folders without `trainer.json`."""
+    for p in (run / "checkpoints").glob("*"):
+        if p.is_dir() and (p.name.startswith(".tmp-") or not (p / "trainer.json").is_file()): shutil.rmtree(p)
 
 
 def _prepare_run(cfg: TrainConfig, run: RunFolder, resume: bool) -> None:
@@ -284,8 +319,11 @@ def _prepare_run(cfg: TrainConfig, run: RunFolder, resume: bool) -> None:
     if resume and saved is None and _checkpoints(run.path):
         raise SegatpError(f"{run.path} has checkpoints but no manifest.json (an older segatp made it): start a new --out")
     if resume and saved is not None:
-        new = json.loads(json.dumps(asdict(cfg)))
-        if diff := sorted(k for k in new if k not in _RESUMABLE and saved["config"].get(k) != new[k]):
+        new, old = json.loads(json.dumps(asdict(cfg))), saved["config"]
+        if old.get("steps") != cfg.steps:
+            raise SegatpError(f"steps changed from {old.get('steps')} to {cfg.steps}: the learning-rate schedule depends "
+                              f"on it; resume with --steps {old.get('steps')}, or train a new run (another --out)")
+        if diff := sorted(k for k in new if k not in _RESUMABLE and old.get(k) != new[k]):
             raise SegatpError(f"{run.path} was trained with other settings ({', '.join(diff)}); use another --out")
         if saved["data"] != data_fingerprint(*sft_files(cfg.data)):
             raise SegatpError(f"{run.path} was trained on other data (see {run.manifest_path}); use another --out")
@@ -307,6 +345,13 @@ def train(cfg: TrainConfig,  # what to train
     bf16 = torch_dtype(cfg.dtype, device) == torch.bfloat16
     acc = Accelerator(mixed_precision="bf16" if bf16 and device.startswith("cuda") else "no", cpu=device == "cpu")
     run = RunFolder(cfg.out)
+    with run.lock() if acc.is_main_process else nullcontext():
+        return _train(cfg, acc, run, resume, progress, device, t_start)
+
+
+def _train(cfg: TrainConfig, acc: Accelerator, run: RunFolder, resume: bool, progress: bool, device: str,
+           t_start: float) -> TrainResult:
+    """`train` in a run folder it holds."""
     _prepare_run(cfg, run, resume)
     train_recs, valid_recs = read_sft(cfg.data, cfg.granularity)
     set_seed(cfg.seed)
@@ -319,15 +364,16 @@ def train(cfg: TrainConfig,  # what to train
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(cfg))
     model, opt = acc.prepare(model, opt)
     acc.register_for_checkpointing(sched)
-    start = _resume(acc, run) if resume and _checkpoints(run.path) else 0
-    if start >= cfg.steps: raise SegatpError(f"{run.path} is already trained to step {start} (steps: {cfg.steps})")
+    start, tokens = _resume(acc, run) if resume and _checkpoints(run.path) else (0, 0)
+    if start >= cfg.steps and (run.path / "model").is_dir():
+        raise SegatpError(f"{run.path} is already trained to step {start} (steps: {cfg.steps})")
     if start == 0 and acc.is_main_process: run.clear_metrics()
-    loop = _Loop(cfg, acc, run, model, opt, sched, tok.pad_token_id)
+    loop = _Loop(cfg, acc, run, model, opt, sched, tok.pad_token_id, tokens)
     loop.run(enc_train, enc_valid, start, progress)
     model_dir = _save_model(cfg, acc, model, tok, run.path)
     if acc.is_main_process: plot_losses(run.path)
     return TrainResult(run.path, cfg.steps, loop.first, loop.last, loop.valid, time.perf_counter() - t_start,
-                       loop.tokens / (time.perf_counter() - loop.t0), _peak_memory_mb(device), model_dir)
+                       loop.tokens_per_s, _peak_memory_mb(device), model_dir)
 
 
 def _start_run(cfg: TrainConfig, run: RunFolder, train_recs: list[dict], resume: bool, device: str, world: int) -> None:
@@ -335,16 +381,18 @@ def _start_run(cfg: TrainConfig, run: RunFolder, train_recs: list[dict], resume:
     run.write_manifest(asdict(cfg), data_fingerprint(*sft_files(cfg.data)), {"seed": cfg.seed}, device, world)
     _write_yaml(run.path / "config.yaml", asdict(cfg))
     if not resume: shutil.rmtree(run.path / "tokenizer", ignore_errors=True)
+    _drop_incomplete(run.path)
     if cfg.model == "scratch": scratch_tokenizer(cfg, run.path, train_recs)
 
 
 class _Loop:
     """The optimisation loop of one `train` call: steps, metric lines, validation and checkpoints."""
 
-    def __init__(self, cfg: TrainConfig, acc: Accelerator, run: RunFolder, model, opt, sched, pad_id: int):
+    def __init__(self, cfg: TrainConfig, acc: Accelerator, run: RunFolder, model, opt, sched, pad_id: int,
+                 tokens: int = 0):  # training tokens of the steps done before this call (a resumed run's)
         self.cfg, self.acc, self.folder, self.model, self.opt, self.sched = cfg, acc, run, model, opt, sched
-        self.pad_id = pad_id
-        self.window, self.first, self.last, self.valid, self.tokens = [], None, None, None, 0
+        self.pad_id, self.tokens, self.tokens_before = pad_id, tokens, tokens
+        self.window, self.first, self.last, self.valid = [], None, None, None
 
     def run(self, enc_train: list, enc_valid: list, start: int, progress: bool) -> None:
         """Run the steps from `start` to the config's `steps`."""
@@ -353,6 +401,7 @@ class _Loop:
         self.t0 = time.perf_counter()
         for step in range(start, cfg.steps):
             loss, ntok = _step(cfg, self.acc, self.model, self.opt, self.sched, enc_train, step, self.pad_id)
+            _check_finite("training", loss, step + 1)
             self.window.append(loss)
             self.tokens += ntok
             self.first = loss if self.first is None else self.first
@@ -364,7 +413,7 @@ class _Loop:
     @property
     def tokens_per_s(self) -> float:
         """Training tokens per second so far in this call."""
-        return self.tokens / (time.perf_counter() - self.t0)
+        return (self.tokens - self.tokens_before) / (time.perf_counter() - self.t0)
 
     def after_step(self, done: int, enc_valid: list) -> None:
         """Log, validate and checkpoint as the config's cadence says."""
@@ -374,9 +423,16 @@ class _Loop:
             if main: self.folder.log({"step": done, "loss": self.last, "lr": self.sched.get_last_lr()[0], "tokens": self.tokens,
                                    "tokens_per_s": self.tokens_per_s, "elapsed_s": time.perf_counter() - self.t0})
         if enc_valid and ((cfg.eval_every and done % cfg.eval_every == 0) or end):
-            self.valid = evaluate(self.model, enc_valid, cfg.batch_size, self.pad_id, acc)
+            self.valid = _check_finite("validation", evaluate(self.model, enc_valid, cfg.batch_size, self.pad_id, acc), done)
             if main: self.folder.log({"step": done, "valid_loss": self.valid})
-        if (cfg.save_every and done % cfg.save_every == 0) or end: _save(cfg, acc, self.folder.path, done)
+        if (cfg.save_every and done % cfg.save_every == 0) or end: _save(cfg, acc, self.folder.path, done, self.tokens)
+
+
+def _check_finite(split: str, loss: float, step: int) -> float:
+    """`loss`, unless it is NaN or infinite: then the run stops with a SegatpError (the checkpoints stay as they were)."""
+    if not math.isfinite(loss):
+        raise SegatpError(f"step {step}: the {split} loss is {loss}: the run diverged (lower lr, or check the data)")
+    return loss
 
 
 def _write_yaml(path: Path, d: dict) -> None:
@@ -420,23 +476,28 @@ def evaluate(model, data: list, batch_size: int, pad_id: int, acc: Accelerator |
     return total / max(count, 1)
 
 # %% ../nbs/08_train.ipynb #769e8cf7
-def _save(cfg: TrainConfig, acc: Accelerator, run: Path, step: int) -> None:
-    """A checkpoint at `step`; older ones beyond `keep_checkpoints` are removed."""
+def _save(cfg: TrainConfig, acc: Accelerator, run: Path, step: int, tokens: int) -> None:
+    """A checkpoint at `step`, complete or absent (a temporary folder renamed into place); keep the newest ones."""
     ckpt = run / "checkpoints" / f"step-{step:07d}"
-    acc.save_state(str(ckpt))
+    tmp = ckpt.with_name(f".tmp-{ckpt.name}")
+    if acc.is_main_process: shutil.rmtree(tmp, ignore_errors=True)
+    acc.wait_for_everyone()
+    acc.save_state(str(tmp))
+    acc.wait_for_everyone()
     if acc.is_main_process:
-        (ckpt / "trainer.json").write_text(json.dumps({"step": step}))
-        for old in _checkpoints(run)[:-max(cfg.keep_checkpoints, 1)]: shutil.rmtree(old)
+        (tmp / "trainer.json").write_text(json.dumps({"step": step, "tokens": tokens}))
+        os.replace(tmp, ckpt)
+        for old in _checkpoints(run)[:-cfg.keep_checkpoints]: shutil.rmtree(old)
     acc.wait_for_everyone()
 
 
-def _resume(acc: Accelerator, run: RunFolder) -> int:
-    """Load the last checkpoint; drop metric lines written after it; return its step."""
+def _resume(acc: Accelerator, run: RunFolder) -> tuple[int, int]:
+    """Load the newest complete checkpoint; drop metric lines written after it; return its step and tokens."""
     ckpt = _checkpoints(run.path)[-1]
     acc.load_state(str(ckpt))
-    step = json.loads((ckpt / "trainer.json").read_text())["step"]
-    if acc.is_main_process: run.keep_metrics(lambda r: r["step"] <= step)
-    return step
+    state = json.loads((ckpt / "trainer.json").read_text())
+    if acc.is_main_process: run.keep_metrics(lambda r: r["step"] <= state["step"])
+    return state["step"], state.get("tokens", 0)  # older checkpoints did not count tokens
 
 
 def _save_model(cfg: TrainConfig, acc: Accelerator, model, tok, run: Path) -> Path:
@@ -444,15 +505,24 @@ def _save_model(cfg: TrainConfig, acc: Accelerator, model, tok, run: Path) -> Pa
     out = run / "model"
     model = acc.unwrap_model(model)
     if cfg.lora:
-        model.save_pretrained(run / "adapter", state_dict=acc.get_state_dict(model), is_main_process=acc.is_main_process)
+        adapter = acc.get_state_dict(model)
+        if acc.is_main_process: _write_folder(run / "adapter", lambda d: model.save_pretrained(d, state_dict=adapter))
         model = model.merge_and_unload()
     state = acc.get_state_dict(model)
     if acc.is_main_process:
         model.config.use_cache = True
-        model.save_pretrained(out, state_dict=state)
-        tok.save_pretrained(out)
+        _write_folder(out, lambda d: (model.save_pretrained(d, state_dict=state), tok.save_pretrained(d)))
     acc.wait_for_everyone()
     return out
+
+
+def _write_folder(out: Path, write: Callable[[Path], object]) -> None:
+    """Write a folder through a temporary one renamed into place: a killed run leaves the old folder or none."""
+    tmp = out.with_name(f".tmp-{out.name}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write(tmp)
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp, out)
 
 # %% ../nbs/08_train.ipynb #49a17ca0
 def train_command(config: str | None = None,  # a YAML or JSON config (default: the tiny CPU model, as configs/tiny-cpu.yaml)
@@ -475,6 +545,9 @@ def train_command(config: str | None = None,  # a YAML or JSON config (default: 
         raise SegatpError(f"bad config value: {e}") from None
     res = train(cfg, resume=resume, progress=not no_progress)
     if not PartialState().is_main_process: return 0
+    if res.first_loss is None:
+        print(f"the run had trained its {res.steps} steps but not saved its model: saved it → {res.model_dir}")
+        return 0
     valid = f", valid {res.valid_loss:.3f}" if res.valid_loss is not None else ""
     print(f"trained {res.steps} steps in {res.seconds:.0f}s: loss {res.first_loss:.3f} → {res.last_loss:.3f}{valid}, "
           f"{res.tokens_per_s:.0f} tokens/s, peak memory {res.peak_memory_mb:.0f} MB → {res.model_dir}")

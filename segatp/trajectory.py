@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import IO, Optional, Union
 
 import msgspec
 from tqdm.auto import tqdm
@@ -132,13 +132,14 @@ class LoadReport:
     steps: int = 0
     failed_attempts: int = 0  # unsuccessful search attempts: not proofs, not trajectories
     no_tactics: int = 0  # benchmark theorems with no traced tactics (term-mode proofs)
+    no_proof: int = 0  # whole-proof records (or proofs in a record's list) that are null or empty
     bad: list[str] = field(default_factory=list)  # messages of bad records skipped with skip_bad
 
     def summary(self) -> str:
         """One line for humans."""
         return (f"{self.files} files, {self.trajectories} trajectories, {self.steps} steps; left out: "
                 f"{self.failed_attempts} failed attempts, {self.no_tactics} theorems without traced tactics, "
-                f"{len(self.bad)} bad records")
+                + (f"{self.no_proof} records without a proof, " if self.no_proof else "") + f"{len(self.bad)} bad records")
 
     def skip(self, error: DataError, skip_bad: bool) -> None:
         """Record a bad record and warn, or raise it when not skipping."""
@@ -292,10 +293,18 @@ WHOLE_PROOF_KEYS = ("formal_proof", "proof", "target", "full_proof")
 _SNIFF_BYTES = 1 << 20
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def _unbom(data: bytes) -> bytes:
+    """`data` without a leading UTF-8 byte order mark (which some editors write and JSON forbids)."""
+    return data.removeprefix(_BOM)
+
+
 def _head(path: Path) -> bytes:
-    """The first MiB of a file, from its first non-blank byte."""
+    """The first MiB of a file, from its first non-blank byte (after a byte order mark)."""
     with open(path, "rb") as f:
-        return f.read(_SNIFF_BYTES).lstrip()
+        return _unbom(f.read(_SNIFF_BYTES)).lstrip()
 
 
 def detect_format(path: str | Path) -> str:
@@ -341,10 +350,16 @@ def read_trajectory_file(path: str | Path, report: LoadReport | None = None,
     src = str(path)
     if fmt == "segatp-jsonl":
         with open(path, "rb") as f:
-            yield from _count(read_segatp_jsonl(f, src, report, skip_bad), report)
+            yield from _count(read_segatp_jsonl(_lines(f), src, report, skip_bad), report)
         return
     reader = read_leandojo_benchmark if fmt == "leandojo-benchmark" else read_leandojo_search
-    yield from _count(reader(path.read_bytes(), src, report, skip_bad), report)
+    yield from _count(reader(_unbom(path.read_bytes()), src, report, skip_bad), report)
+
+
+def _lines(f: IO[bytes]) -> Iterator[bytes]:
+    """The lines of a binary file, the first without a byte order mark."""
+    for n, line in enumerate(f):
+        yield _unbom(line) if n == 0 else line
 
 
 def _count(trajs: Iterator[Trajectory], report: LoadReport) -> Iterator[Trajectory]:
@@ -434,25 +449,41 @@ def _stp_text(rec: dict) -> str:
     return code + rec["target"].split("```", 1)[0]
 
 
-def whole_proofs_from_record(rec: dict, path: str = "", record: str = "") -> list[WholeProof]:
-    """The whole proofs in one dataset record (Lean Workbook, NuminaMath-LEAN, STP or generic)."""
-    if not isinstance(rec, dict): raise DataError("expected a JSON object", path, record)
-    if "prompt" in rec and "target" in rec: texts = [_stp_text(rec)]
-    elif rec.get("formal_proof"): texts = [rec["formal_proof"]]
-    elif rec.get("full_proof"): texts = [rec["full_proof"]]
-    elif "proof" in rec:
+def _text(value, name: str, path, record) -> str:
+    """`value` when it is a string, "" when it is null; any other type is a `DataError` naming the field."""
+    if value is None or isinstance(value, str): return value or ""
+    raise DataError(f"field {name!r} must be a string, not {type(value).__name__}", path, record)
+
+
+def _proof_texts(rec: dict, path, record) -> list[str]:
+    """The Lean text of each proof in a record ("" for a null or empty proof)."""
+    if "prompt" in rec and "target" in rec:
+        return [_stp_text({k: _text(rec[k], k, path, record) for k in ("prompt", "target")})]
+    for key in ("formal_proof", "full_proof"):
+        if _text(rec.get(key), key, path, record): return [rec[key]]
+    if "proof" in rec:
         proofs = rec["proof"] if isinstance(rec["proof"], list) else [rec["proof"]]
-        stmt = rec.get("formal_statement", "")
-        texts = [p if declarations(p, strict=False) else _statement_with_proof(stmt, p, path, record) for p in proofs if p]
-    else: raise DataError(f"no proof field (one of {WHOLE_PROOF_KEYS}) in record", path, record)
-    return [split_lean_proof(t, path, record) for t in texts]
+        stmt = _text(rec.get("formal_statement", rec.get("statement")), "formal_statement", path, record)
+        return [_with_statement(stmt, _text(p, "proof", path, record), path, record) for p in proofs]
+    if "formal_proof" in rec or "full_proof" in rec: return [""]
+    raise DataError(f"no proof field (one of {WHOLE_PROOF_KEYS}) in record", path, record)
 
 
-def _statement_with_proof(stmt: str, proof: str, path, record) -> str:
-    """Join a `formal_statement` (ending in `:= by sorry` or `:= by`) with a bare tactic proof."""
-    if not stmt: raise DataError("a bare proof needs a 'formal_statement'", path, record)
-    head = strip_proof_stub(stmt)
-    return f"{head} := by\n{proof}"
+def whole_proofs_from_record(rec: dict, path: str = "", record: str = "",
+                             report: LoadReport | None = None,  # counts null or empty proofs (`no_proof`)
+                             ) -> list[WholeProof]:
+    """The whole proofs in one dataset record (Lean Workbook, NuminaMath-LEAN, STP, segatp's corpus or generic)."""
+    if not isinstance(rec, dict): raise DataError("expected a JSON object", path, record)
+    texts = _proof_texts(rec, path, record)
+    if report is not None: report.no_proof += texts.count("")
+    return [split_lean_proof(t, path, record) for t in texts if t]
+
+
+def _with_statement(stmt: str, proof: str, path, record) -> str:
+    """A proof as a Lean text: itself when it declares its theorem, else joined to the record's statement."""
+    if not proof or declarations(proof, strict=False): return proof
+    if not stmt: raise DataError("a bare proof needs a 'formal_statement' (or 'statement')", path, record)
+    return f"{strip_proof_stub(stmt)} := by\n{proof}"
 
 # %% ../nbs/01_trajectory.ipynb #2ddb375a
 def iter_whole_proofs(path: str | Path, report: LoadReport | None = None,
@@ -462,21 +493,28 @@ def iter_whole_proofs(path: str | Path, report: LoadReport | None = None,
     path = Path(path)
     report.files += 1
     if _head(path).startswith(b"["):
-        records = ((f"[{i}]", r) for i, r in enumerate(_decode(msgspec.json.decode, path.read_bytes(), path, None)))
+        data = _unbom(path.read_bytes())
+        records = ((f"[{i}]", r) for i, r in enumerate(_decode(msgspec.json.decode, data, path, None)))
     else:
-        records = read_json_lines(path)
+        records = read_json_lines(path, report, skip_bad)
     for record, rec in records:
         try:
-            yield from whole_proofs_from_record(rec, str(path), record)
+            yield from whole_proofs_from_record(rec, str(path), record, report)
         except DataError as e:
             report.skip(e, skip_bad)
 
 
-def read_json_lines(path: str | Path) -> Iterator[tuple[str, object]]:
+def read_json_lines(path: str | Path,  # a JSONL file
+                    report: LoadReport | None = None,  # where skipped malformed lines are counted
+                    skip_bad: bool = False,  # skip a malformed line with a counted warning instead of failing
+                    ) -> Iterator[tuple[str, object]]:
     """(`line N`, decoded object) for every non-blank line of a JSONL file; a malformed line is a `DataError`."""
+    report = report if report is not None else LoadReport()
     with open(path, "rb") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip(): yield f"line {n}", _decode(msgspec.json.decode, line, path, f"line {n}")
+        for n, line in enumerate(_lines(f), 1):
+            if not line.strip(): continue
+            try: yield f"line {n}", _decode(msgspec.json.decode, line, path, f"line {n}")
+            except DataError as e: report.skip(e, skip_bad)
 
 
 def load_hf_whole_proofs(name_or_path: str,  # a hub id (`AI-MO/NuminaMath-LEAN`) or a local dataset folder/file
@@ -495,7 +533,7 @@ def load_hf_whole_proofs(name_or_path: str,  # a hub id (`AI-MO/NuminaMath-LEAN`
     report.files += 1
     for i, rec in enumerate(ds):
         try:
-            yield from whole_proofs_from_record(rec, str(name_or_path), f"{split}[{i}]")
+            yield from whole_proofs_from_record(rec, str(name_or_path), f"{split}[{i}]", report)
         except DataError as e:
             report.skip(e, skip_bad)
 

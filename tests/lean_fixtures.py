@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from segatp.core import Theorem
 from segatp.lean.player import player_command
 from segatp.lean.process import LeanReplConfig, group_pids
 from segatp.lean.protocol import transcript_pairs
@@ -14,6 +15,10 @@ REPO = Path(__file__).resolve().parents[1]
 TRANSCRIPTS = Path(os.environ.get("SEGATP_REPL_TRANSCRIPTS", REPO / ".." / "shared" / "data" / "lean-repl-transcripts"))
 TRANSCRIPTS_MISSING = f"no REPL transcripts at {TRANSCRIPTS} (set SEGATP_REPL_TRANSCRIPTS)"
 needs_transcripts = pytest.mark.skipif(not TRANSCRIPTS.is_dir(), reason=TRANSCRIPTS_MISSING)
+BRANCHING = TRANSCRIPTS / "proof_branching2.in"
+THM = Theorem("and_swap", "example (p q : Prop) : p ∧ q → q ∧ p")
+TACTICS = ["intro h", "have hp : p := h.left", "have hq : q := h.right", "apply And.intro", "exact hq", "exact hp"]
+GOALS = [1, 1, 1, 2, 1, 0]  # goals after each tactic in the recording
 
 
 def transcript_params() -> list:

@@ -33,14 +33,67 @@ def test_help(sub):
     (["sft", "{tmp}/t.json", "--out-dir", "{tmp}/o", "--minif2f", "{tmp}/missing.jsonl"], "missing.jsonl"),
     (["stats", "{tmp}/bad.json", "--figure", "{tmp}/f.png"], "bad.json, record results[0].attempt_results[0]: empty trace"),
     ([], "the following arguments are required: COMMAND"),
+    # values that make no sense are refused, naming the option (issue 11)
+    (["sft", "{tmp}/t.json", "--out-dir", "{tmp}/o", "--no-decontaminate", "--valid-frac", "2"], "valid_frac must be between 0 and 1"),
+    (["sft", "{tmp}/t.json", "--out-dir", "{tmp}/o", "--no-decontaminate", "--valid-frac", "-1"], "valid_frac must be between 0 and 1"),
+    (["sft", "{tmp}/t.json", "--out-dir", "{tmp}/o", "--no-decontaminate", "--valid-frac", "nan"], "valid_frac must be between 0 and 1"),
+    (["segment", "{tmp}/t.json", "--out", "{tmp}/x.jsonl", "--min-len", "5", "--max-len", "2"],
+     "min_len (5) must not exceed max_len (2)"),
+    (["corpus", "generate", "--out", "{tmp}/c", "--n", "-3"], "n must be at least 1, not -3"),
+    (["corpus", "generate", "--out", "{tmp}/c", "--n", "3", "--proofs-per-theorem", "0"], "proofs_per_theorem must be at least 1"),
+    (["corpus", "verify", "{tmp}/t.json", "--sample", "-1"], "sample must be at least 1, not -1"),
+    (["demo", "--out", "{tmp}/d", "--figures", "{tmp}/f", "--train-steps", "-1"], "train_steps must be at least 0, not -1"),
+    # empty inputs are an error, not an empty dataset
+    (["segment", "{tmp}/empty.json", "--out", "{tmp}/x.jsonl"], "no trajectories in"),
+    (["sft", "{tmp}/empty.json", "--out-dir", "{tmp}/o", "--no-decontaminate"], "no trajectories in"),
+    (["stats", "{tmp}/empty.json", "--figure", "{tmp}/f.png"], "no trajectories in"),
+    # outputs that cannot be written, or would destroy an input
+    (["segment", "{tmp}/t.json", "--out", "/proc/nope/x.jsonl"], "cannot write /proc/nope/x.jsonl"),
+    (["segment", "{tmp}/t.json", "--out", "{tmp}/./t.json"], "is the input"),
+    (["sft", "{tmp}/t.json", "--out-dir", "/proc/nope", "--no-decontaminate"], "/proc/nope"),
+    (["segment", "{tmp}/" + "a" * 300, "--out", "{tmp}/x.jsonl"], "File name too long"),  # an OSError: one line
 ])
 def test_bad_arguments_exit_2_without_traceback(tmp_path, args, message):
     write_json(tmp_path / "t.json", leandojo_search_output([toy_trajectory([1, 0])]))
     write_json(tmp_path / "bad.json", {"results": [{"attempt_results": [{"theorem": "t", "success": True, "trace": []}]}]})
+    write_json(tmp_path / "empty.json", [])
+    before = (tmp_path / "t.json").read_bytes()
     code, out, err = segatp(*[a.format(tmp=tmp_path) for a in args])
     assert code == 2, (out, err)
     assert not (tmp_path / "x.jsonl").exists()  # nothing is written when the input is bad
+    assert not any((tmp_path / d).exists() for d in ["o", "c", "d"])
+    assert (tmp_path / "t.json").read_bytes() == before  # the input is never touched
     assert message in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 or err.startswith("usage:"), err
+
+
+def test_output_that_is_an_input_is_refused_however_spelled(tmp_path):
+    write_json(tmp_path / "t.json", leandojo_search_output([toy_trajectory([1, 0])]))
+    code, _, err = segatp("segment", "t.json", "--out", tmp_path / "t.json", cwd=tmp_path)
+    assert code == 2 and "is the input" in err, err
+    (tmp_path / "link.json").symlink_to(tmp_path / "t.json")
+    code, _, err = segatp("segment", "link.json", "--out", "t.json", cwd=tmp_path)
+    assert code == 2 and "is the input" in err, err
+    code, _, err = segatp("sft", tmp_path, "--out-dir", tmp_path / "sft", "--no-decontaminate")
+    assert code == 2 and "inside the input folder" in err, err
+    assert json.loads((tmp_path / "t.json").read_text())["results"]
+
+
+def test_second_writer_of_an_output_fails_fast(tmp_path):
+    from segatp.outputs import output_lock
+    write_json(tmp_path / "t.json", leandojo_search_output([toy_trajectory([1, 0])]))
+    (tmp_path / "x.jsonl").write_text("previous\n")
+    with output_lock(tmp_path / "x.jsonl"):  # another run is writing x.jsonl
+        code, _, err = segatp("segment", tmp_path / "t.json", "--out", tmp_path / "x.jsonl")
+    assert code == 2 and "is being written by another run" in err, err
+    assert (tmp_path / "x.jsonl").read_text() == "previous\n"
+    with output_lock(tmp_path / "sft" / "train.jsonl"):
+        code, _, err = segatp("sft", tmp_path / "t.json", "--out-dir", tmp_path / "sft", "--no-decontaminate")
+    assert code == 2 and "is being written by another run" in err, err
+    with output_lock(tmp_path / "demo"):  # another `segatp demo` into the same folder
+        code, _, err = segatp("demo", "--out", tmp_path / "demo", "--figures", tmp_path / "fig", "--train-steps", "0")
+    assert code == 2 and "is being written by another run" in err, err
+    assert not (tmp_path / "demo").exists() and not (tmp_path / "fig").exists()
 
 
 def test_segment_and_stats_on_real_data(shared, tmp_path):

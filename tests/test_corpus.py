@@ -21,6 +21,25 @@ def test_corpus_regenerates_bit_for_bit(tmp_path):
         assert (tmp_path / f).read_bytes() == (CORPUS / f).read_bytes(), f"{f} differs from a fresh generation"
 
 
+def test_failed_generation_leaves_no_files_and_bad_sizes_are_refused(tmp_path, monkeypatch):
+    """A generation that fails writes nothing (the files are written together, atomically, at the end) (issue 11)."""
+    import segatp.corpus
+    from segatp.core import SegatpError
+    generate_corpus(tmp_path, 12, 3, progress=False)
+    before = {f: (tmp_path / f).read_bytes() for f in FILES}
+
+    def interrupted(*args, **kwargs): raise KeyboardInterrupt
+    monkeypatch.setattr(segatp.corpus, "one_tactic_share", interrupted)
+    with pytest.raises(KeyboardInterrupt): generate_corpus(tmp_path / "new", 12, 4, progress=False)
+    assert not (tmp_path / "new").exists()
+    with pytest.raises(KeyboardInterrupt): generate_corpus(tmp_path, 12, 4, progress=False)
+    assert {f: (tmp_path / f).read_bytes() for f in FILES} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)  # no temp or lock files left behind
+    for n, k in [(0, 1), (-3, 1), (5, 0)]:
+        with pytest.raises(SegatpError, match="must be at least 1"): generate_corpus(tmp_path / "bad", n, 0, k, progress=False)
+    assert not (tmp_path / "bad").exists()
+
+
 def test_every_stored_trajectory_rechecks():
     checked, failures = verify_corpus(CORPUS / "trajectories_train.jsonl", progress=False)
     assert checked > 3000 and failures == []

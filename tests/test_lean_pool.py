@@ -10,20 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from lean_fixtures import TRANSCRIPTS, leftovers, needs_transcripts, player_config
+from lean_fixtures import BRANCHING, GOALS, TACTICS, THM, TRANSCRIPTS, leftovers, needs_transcripts, player_config
 from segatp.lean.player import player_command
 from segatp.lean.process import LeanReplConfig
-from segatp.core import BackendCrash, LeanError, ProofFinished, ProofTimeout, SegatpError, TacticState, Theorem
+from segatp.core import BackendCrash, LeanError, ProofFinished, ProofTimeout, SegatpError, TacticState
 from segatp.lean.pool import ReplPool
 from segatp.lean.protocol import CommandResponse, ReplFailure
 from segatp.lean.repl import LeanReplEnv
 
 pytestmark = needs_transcripts
 
-BRANCHING = TRANSCRIPTS / "proof_branching2.in"
-THM = Theorem("and_swap", "example (p q : Prop) : p ∧ q → q ∧ p")
-TACTICS = ["intro h", "have hp : p := h.left", "have hq : q := h.right", "apply And.intro", "exact hq", "exact hp"]
-GOALS = [1, 1, 1, 2, 1, 0]  # goals after each tactic in the recording
 
 
 def fault_pool(size: int = 2, timeout: float = 0.3, **limits) -> ReplPool:

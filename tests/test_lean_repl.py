@@ -129,15 +129,15 @@ def test_check_file_timeout_and_crash(tmp_path):
     f = tmp_path / "t.lean"
     f.write_text(FILE)
     rec = recorded(tmp_path, {"cmd": FILE, "allTactics": True}, ANSWER)
-    for fault, word in (("--hang", "within"), ("--crash", "injected crash")):
-        got = check_lean_file(f, repl_cmd=player_command(rec, fault, "1"), timeout=0.5)
+    for fault, word, secs in (("--hang", "within", 0.5), ("--crash", "injected crash", 10)):  # the player starts in ~0.4 s
+        got = check_lean_file(f, repl_cmd=player_command(rec, fault, "1"), timeout=secs)
         assert {v.verdict for v in got} == {"error"} and word in got[0].message
 
 
 @needs_transcripts
 def test_whole_proof_verdicts_from_real_transcripts():
     """proved / failed / sorry from recorded answers; error from the guard; timeout / crash from injected faults."""
-    cfg = player_config(TRANSCRIPTS, "--mode", "lookup", "--hang_on", "HANG", "--crash_on", "CRASH", command_timeout=0.5)
+    cfg = player_config(TRANSCRIPTS, "--mode", "lookup", "--hang_on", "HANG", "--crash_on", "CRASH", command_timeout=3)
     ex = Theorem("ex", "theorem ex : False")
     with ReplPool(cfg) as pool:
         assert verify_whole_proof(Theorem("t", "example : True"), 'trace "!"\ntrivial', pool).verdict == Verdict.PROVED

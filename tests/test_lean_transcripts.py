@@ -8,8 +8,9 @@ import pytest
 from lean_fixtures import needs_transcripts, player_config, transcript_params
 from segatp.core import LeanError, ProofFinished, TacticState, Theorem, Verdict, count_goals
 from segatp.lean.pool import ReplPool
-from segatp.lean.protocol import (CommandResponse, ReplFailure, TacticResponse, Transcript, command_verdict,
-                                  decode, parse_response, scan_lean, to_tactic_result)
+from segatp.lean.guard import scan_lean
+from segatp.lean.protocol import (CommandResponse, ReplFailure, TacticResponse, Transcript, command_verdict, decode,
+                                  parse_response, to_tactic_result)
 from segatp.lean.repl import LeanReplEnv
 
 # Read off the transcripts by hand: a command's verdict, a tactic's goal count, `finished`, `error` (a step that

@@ -131,3 +131,62 @@ def test_minif2f(shared):
     thms = load_minif2f()
     assert len(thms) == 488 and {t.split for t in thms} == {"valid", "test"}
     assert all(t.statement.startswith("theorem ") and not t.statement.rstrip().endswith("by") for t in thms)
+
+
+# issue 11: bad input is a clear error at the file and record, never a crash or a silent loss
+
+@pytest.mark.parametrize("rec,field", [({"formal_statement": 5, "proof": "simp"}, "formal_statement"),
+                                       ({"formal_statement": "theorem t : True", "proof": 7}, "proof"),
+                                       ({"formal_proof": {"a": 1}}, "formal_proof"),
+                                       ({"prompt": ["x"], "target": "omega"}, "prompt")])
+def test_wrong_field_type_is_a_data_error(tmp_path, rec, field):
+    path = write_json(tmp_path / "w.jsonl", [NUMINA[0], rec], lines=True)
+    with pytest.raises(DataError, match=rf"w.jsonl, record line 2: field '{field}' must be a string"):
+        list(iter_whole_proofs(path))
+
+
+def test_null_proofs_are_counted(tmp_path):
+    rows = [NUMINA[0], {"formal_statement": "theorem t : True := by sorry", "proof": None},
+            {"formal_proof": None, "formal_statement": "theorem u : True := by sorry"}]
+    report = LoadReport()
+    assert len(list(iter_whole_proofs(write_json(tmp_path / "w.jsonl", rows, lines=True), report))) == 1
+    assert report.no_proof == 2 and "2 records without a proof" in report.summary()
+
+
+def test_malformed_line_skipped_with_skip_bad(tmp_path):
+    path = tmp_path / "w.jsonl"
+    path.write_text(json.dumps(NUMINA[0]) + "\n{not json\n" + json.dumps(NUMINA[0]) + "\n")
+    with pytest.raises(DataError, match="record line 2: malformed JSON"):
+        list(iter_whole_proofs(path))
+    report = LoadReport()
+    with pytest.warns(UserWarning, match="line 2"):
+        assert len(list(iter_whole_proofs(path, report, skip_bad=True))) == 2
+    assert len(report.bad) == 1
+
+
+@pytest.mark.parametrize("name,obj,lines", [
+    ("search.json", leandojo_search_output(TRAJS), False),
+    ("bench.json", leandojo_benchmark(TRAJS), False),
+    ("own.jsonl", [t.to_dict() for t in TRAJS], True),
+])
+def test_byte_order_mark_is_dropped(tmp_path, name, obj, lines):
+    path = write_json(tmp_path / name, obj, lines)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert [t.steps for t in iter_trajectories(path)] == [t.steps for t in TRAJS]
+
+
+@pytest.mark.parametrize("lines", [True, False])
+def test_byte_order_mark_whole_proofs(tmp_path, lines):
+    path = write_json(tmp_path / "w.json", NUMINA, lines)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert [w.proof for w in iter_whole_proofs(path)] == ["simp"]
+
+
+def test_corpus_theorem_files_are_whole_proofs(tmp_path):
+    """segatp's own corpus (`theorems_*.jsonl`: statement + bare tactic proof) reads as whole-proof data."""
+    rows = [{"family": "mod_arith", "level": 1, "name": "corpus_mod_arith_0000", "proof": "omega", "split": "test",
+             "statement": "theorem corpus_mod_arith_0000 (n : ℕ) (h₀ : n % 9 = 2) : n % 3 = 2", "style": "omega"}]
+    path = write_json(tmp_path / "theorems_test.jsonl", rows, lines=True)
+    assert detect_format(path) == "whole-proof"
+    [w] = iter_whole_proofs(path)
+    assert (w.theorem, w.statement, w.proof) == ("corpus_mod_arith_0000", rows[0]["statement"], "omega")

@@ -3,12 +3,13 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import accelerate
 import pytest
 import torch
 from safetensors.torch import load_file
 
 from segatp.cli import main
-from segatp.core import PACKAGE_ROOT
+from segatp.core import PACKAGE_ROOT, SegatpError
 from segatp.lm import CompletionServer, HFBackend, OpenAIBackend, TinyLlama
 from segatp.policy import GenConfig, LMPolicy, Query
 from segatp.sft_data import build_sft_dataset
@@ -57,20 +58,91 @@ def test_loss_is_on_completion_tokens_only(sft):
         assert keep.sum() == sum(len(tok(r["completion"], add_special_tokens=False).input_ids) + 1 for r in recs[:4])
 
 
-def test_resume_gives_the_uninterrupted_result(sft, tmp_path):
-    """Interrupted after step 3 of 6 and resumed: the same weights and the same losses as one run of 6 steps."""
-    whole = train(small_cfg(sft, tmp_path / "whole", steps=6), progress=False)
+@pytest.fixture(scope="module")
+def whole(sft, tmp_path_factory):
+    """An uninterrupted run of 6 steps."""
+    return train(small_cfg(sft, tmp_path_factory.mktemp("whole") / "run", steps=6), progress=False)
+
+
+def assert_same_run(a, b):
+    """The same weights, and the same losses and token counts at every step."""
+    wa, wb = load_file(a.model_dir / "model.safetensors"), load_file(b.model_dir / "model.safetensors")
+    assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
+    la, lb = ([(m["step"], m["loss"], m["tokens"]) for m in read_metrics(r.run) if "loss" in m] for r in (a, b))
+    assert la == lb and len(la) == 6
+
+
+def test_resume_gives_the_uninterrupted_result(sft, whole, tmp_path):
+    """Interrupted after step 3 of 6 and resumed: the same weights, losses and token counts as one run of 6 steps."""
     cfg = small_cfg(sft, tmp_path / "cut", steps=6, save_every=3)
     train(cfg, progress=False)
     run = Path(cfg.out)  # simulate a crash after the step-3 checkpoint: lose everything written later
     shutil.rmtree(run / "checkpoints" / "step-0000006")
     shutil.rmtree(run / "model")
     resumed = train(cfg, resume=True, progress=False)
-    wa, wb = load_file(whole.model_dir / "model.safetensors"), load_file(resumed.model_dir / "model.safetensors")
+    assert_same_run(whole, resumed)
+
+
+class Killed(BaseException):
+    """The process dies (as by kill -9: nothing after it runs)."""
+
+
+def test_resume_after_a_kill_while_checkpointing(sft, whole, tmp_path, monkeypatch):
+    """Killed while writing its step-6 checkpoint (half the weights on disk): the checkpoint is absent, not broken;
+    --resume continues from step 3 and gives the uninterrupted result."""
+    save_state = accelerate.Accelerator.save_state
+
+    def dies_at_step_6(self, output_dir, **kw):
+        save_state(self, output_dir, **kw)
+        if output_dir.endswith("6"):
+            weights = Path(output_dir) / "model.safetensors"
+            weights.write_bytes(weights.read_bytes()[:1000])
+            raise Killed
+
+    cfg = small_cfg(sft, tmp_path / "cut", steps=6, save_every=3)
+    monkeypatch.setattr(accelerate.Accelerator, "save_state", dies_at_step_6)
+    with pytest.raises(Killed):
+        train(cfg, progress=False)
+    monkeypatch.undo()
+    ckpts = Path(cfg.out) / "checkpoints"
+    (ckpts / "step-0000005").mkdir()  # an older segatp killed while writing in place: no trainer.json
+    assert sorted(p.name for p in ckpts.iterdir()) == [".tmp-step-0000006", "step-0000003", "step-0000005"]
+    assert not (Path(cfg.out) / "model").exists()
+    resumed = train(cfg, resume=True, progress=False)
+    assert_same_run(whole, resumed)
+    assert sorted(p.name for p in ckpts.iterdir()) == ["step-0000003", "step-0000006"]
+
+
+def test_resume_saves_the_model_of_a_run_killed_while_saving_it(whole, tmp_path, capsys):
+    """Killed after its last checkpoint, while saving its model: --resume saves the model, running no step."""
+    run = tmp_path / "run"
+    shutil.copytree(whole.run, run)
+    shutil.rmtree(run / "model")
+    (run / ".tmp-model").mkdir()
+    (run / ".tmp-model" / "model.safetensors").write_bytes(b"half")
+    cfg = load_config(run / "config.yaml", {"out": str(run)})
+    assert main(["train", str(run / "config.yaml"), "--out", str(run), "--resume", "--no-progress"]) == 0
+    assert "saved it" in capsys.readouterr().out
+    wa, wb = load_file(whole.model_dir / "model.safetensors"), load_file(run / "model" / "model.safetensors")
     assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
-    la = [m["loss"] for m in read_metrics(whole.run) if "loss" in m]
-    lb = [m["loss"] for m in read_metrics(resumed.run) if "loss" in m]
-    assert la == lb and len(la) == 6
+    assert not (run / ".tmp-model").exists() and read_metrics(run) == read_metrics(whole.run)
+    with pytest.raises(SegatpError, match="already trained to step 6"):
+        train(cfg, resume=True, progress=False)
+
+
+def test_resume_refuses_other_steps(sft, whole):
+    """The schedule depends on `steps`: resuming a 6-step run as an 8-step one would not give an 8-step run."""
+    with pytest.raises(SegatpError, match="steps changed from 6 to 8: the learning-rate schedule depends on it"):
+        train(small_cfg(sft, whole.run, steps=8), resume=True, progress=False)
+
+
+def test_a_second_run_into_a_held_folder_fails_fast(sft, tmp_path):
+    """While a run holds its folder, another `train` into it fails at once and writes nothing there."""
+    cfg = small_cfg(sft, tmp_path / "run", steps=2)
+    with RunFolder(cfg.out).lock():
+        with pytest.raises(SegatpError, match="is being written by another run"):
+            train(cfg, progress=False)
+    assert not Path(cfg.out).exists()
 
 
 def test_lora_trains_and_saves_a_merged_model(sft, tmp_path):
@@ -115,7 +187,11 @@ def test_cli_entry(sft, tmp_path, capsys):
     assert "trained 2 steps" in capsys.readouterr().out
     for extra, message in [(args, "--resume"), (args + ["--resume"], "already trained to step 2"),
                            (args[:2] + ["--granularity", "step"], "not step"), (args + ["--set", "lr"], "KEY=VALUE"),
-                           (["nope.yaml"], "no config file")]:
+                           (["nope.yaml"], "no config file"), (args + ["--set", "max_len=1"], "config key max_len must be"),
+                           (args + ["--set", "lr=nan"], "config key lr must be"), (args + ["--set", "steps=0"], "config key steps"),
+                           (args + ["--out", str(tmp_path / "nan"), "--set", "lr=1e30"], "step 2: the validation loss is nan"),
+                           (args + ["--out", str(tmp_path / "nan2"), "--steps", "4", "--set", "lr=1e30", "--set", "warmup=1",
+                                    "--set", "eval_every=0"], "the training loss is nan")]:
         assert main(["train", *extra]) == 2
         err = capsys.readouterr().err
         assert err.startswith("segatp: error: ") and message in err, err

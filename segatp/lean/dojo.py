@@ -12,7 +12,8 @@ from types import ModuleType
 from typing import Callable
 
 from ..core import BackendCrash, LeanError, ProofFinished, ProofTimeout, SegatpError, TacticResult, TacticState, Theorem
-from .protocol import refused_tactic, replay
+from .guard import refused_tactic
+from .protocol import replay
 
 # %% auto #0
 __all__ = ['LEAN_DOJO_MISSING', 'lean_dojo', 'DojoTrail', 'from_dojo', 'LeanDojoEnv']

@@ -26,9 +26,8 @@ class ReplSession:
         self.pool, self.header, self.proc, self.env, self.generation = pool, header, proc, env, 0
 
     def _ensure(self, recycle: bool = False) -> ReplProcess:
-        """A live process with the header loaded: the current one, or a new one (also when worn out, if `recycle`)."""
-        worn = recycle and self.proc is not None and self.proc.commands >= self.pool.config.max_commands
-        if self.proc is not None and (worn or not self.proc.alive): self._drop()
+        """A live process with the header loaded: the current one, or a new one (also when spent, if `recycle`)."""
+        if self.proc is not None and (not self.proc.alive or (recycle and self.pool._spent(self.proc))): self._drop()
         if self.proc is None:
             self.proc, self.env = self.pool._start(self.header)
             self.generation += 1
@@ -50,7 +49,7 @@ class ReplSession:
             return BackendCrash(str(e))
 
     def refresh(self) -> ProofTimeout | BackendCrash | None:
-        """Start the process, or replace it if it died or is worn out (bumping `generation`); a value if that fails."""
+        """Start the process, or replace a dead or spent one (bumping `generation`); a value if that fails."""
         res = self._guarded(lambda: self._ensure(recycle=True))
         return None if isinstance(res, ReplProcess) else res
 
@@ -114,6 +113,10 @@ class ReplPool:
             raise SegatpError(f"the header does not load: {resp}")
         return proc, resp.env
 
+    def _spent(self, proc: ReplProcess) -> bool:
+        """Whether a process must be replaced before its next request: worn out, or out of step."""
+        return proc.commands >= self.config.max_commands or bool(proc.unasked_output())
+
     def _kill(self, proc: ReplProcess) -> None:
         proc.kill()
         with self.cond: self.kills += 1
@@ -122,7 +125,11 @@ class ReplPool:
         with self.cond:
             while True:
                 if self.closed: raise SegatpError("the REPL pool is closed")
-                if self.idle.get(header): return self.idle[header].pop()
+                if self.idle.get(header):
+                    proc, env = self.idle[header].pop()
+                    if not self._spent(proc): return proc, env
+                    self._kill(proc)
+                    return None, None
                 if self.live < self.size:
                     self.live += 1
                     return None, None
@@ -134,8 +141,7 @@ class ReplPool:
 
     def _release(self, s: ReplSession) -> None:
         with self.cond:
-            keep = (s.proc is not None and not self.closed and s.proc.alive
-                    and s.proc.commands < self.config.max_commands)
+            keep = s.proc is not None and not self.closed and s.proc.alive and not self._spent(s.proc)
             if keep: self.idle.setdefault(s.header, []).append((s.proc, s.env))
             else:
                 if s.proc is not None: s.proc.kill()

@@ -13,8 +13,8 @@ from ..core import (BackendCrash, DataError, DeclarationVerdict, ProofTimeout, S
                          TacticState, Theorem, Verdict)
 from .pool import ReplPool
 from .process import LeanReplConfig
-from .protocol import (CommandResponse, ReplFailure, ReplResponse, command_verdict, refused_tactic, replay,
-                                  scan_lean)
+from .guard import refused_tactic, scan_lean
+from .protocol import CommandResponse, ReplFailure, ReplResponse, command_verdict, replay
 from ..lexer import Declaration, declarations, strip_proof_stub
 
 # %% auto #0

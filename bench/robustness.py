@@ -1,0 +1,184 @@
+"""The robustness matrix: every data subcommand × bad inputs (with and without --skip-bad), bad arguments, and
+`kill -9` at three moments of `segatp trace` followed by `--resume`.
+
+Each case runs `segatp` in a subprocess and is classified by what a user sees:
+- `clear error`: exit 2 and a one-line `segatp: error: …` on stderr, no traceback;
+- `ok`: exit 0 where the case is meant to succeed (e.g. `--skip-bad` with a counted warning, a resumed trace whose
+  output equals an uninterrupted run's);
+- `traceback`: a Python traceback reached the user;
+- `silent loss`: exit 0 although records were dropped without being counted or warned about, or an output lost data.
+
+    python bench/robustness.py [--out table.md]
+"""
+import argparse
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EXE = shutil.which("segatp") or sys.exit("the segatp console script is not installed (pip install -e .)")
+GOOD = json.dumps({"theorem": "t", "steps": [{"state_before": "⊢ p ∧ q", "tactic": "constructor",
+                                              "state_after": "case left\n⊢ p\n\ncase right\n⊢ q"},
+                                             {"state_before": "case left\n⊢ p\n\ncase right\n⊢ q", "tactic": "exact hp",
+                                              "state_after": "case right\n⊢ q"},
+                                             {"state_before": "case right\n⊢ q", "tactic": "exact hq",
+                                              "state_after": "no goals"}]})
+
+
+def bad_inputs(d: Path) -> dict[str, Path]:
+    """Trajectory files that are wrong in one way each (every one also holds a good record where it can)."""
+    files = {
+        "missing file": d / "nope.jsonl",
+        "empty file": d / "empty.jsonl",
+        "empty list": d / "list.json",
+        "not JSON": d / "garbage.jsonl",
+        "truncated line": d / "trunc.jsonl",
+        "missing field": d / "field.jsonl",
+        "wrong type": d / "type.jsonl",
+        "bad state": d / "state.jsonl",
+        "UTF-8 BOM": d / "bom.jsonl",
+        "binary": d / "binary.jsonl",
+    }
+    files["empty file"].write_text("")
+    files["empty list"].write_text("[]")
+    files["not JSON"].write_text(GOOD + "\n{not json\n")
+    files["truncated line"].write_text(GOOD + "\n" + GOOD[:40])
+    files["missing field"].write_text(GOOD + '\n{"theorem": "t", "steps": [{"tactic": "simp"}]}\n')
+    files["wrong type"].write_text(GOOD + '\n{"theorem": 5, "steps": "x"}\n')
+    files["bad state"].write_text(GOOD + '\n{"theorem": "t", "steps": [{"state_before": "x", "tactic": "simp", '
+                                  '"state_after": "no goals"}]}\n')
+    files["UTF-8 BOM"].write_bytes(b"\xef\xbb\xbf" + GOOD.encode() + b"\n")
+    files["binary"].write_bytes(b"\x00\xff\xfe" * 50)
+    return files
+
+
+def run(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+def classify(r: subprocess.CompletedProcess, expect_ok: bool, lost: bool = False) -> str:
+    """What the user saw."""
+    if "Traceback" in r.stderr: return "traceback"
+    lines = r.stderr.strip().splitlines()
+    ours = r.stderr.startswith("segatp: error: ") and len(lines) <= 2
+    argparse_usage = bool(lines) and lines[0].startswith("usage: segatp") and ": error: " in lines[-1]
+    if r.returncode == 2 and (ours or argparse_usage):
+        return "clear error" if not expect_ok else "clear error (expected ok)"
+    if r.returncode == 0: return "silent loss" if lost else ("ok" if expect_ok else "ok (expected an error)")
+    return f"exit {r.returncode}"
+
+
+def input_cases(d: Path) -> list[tuple[str, str, str]]:
+    """(command, case, outcome) for every data subcommand × bad input × with/without --skip-bad."""
+    rows, files = [], bad_inputs(d)
+    commands = {"segment": lambda f, o: ["segment", f, "--out", o / "x.jsonl"],
+                "sft": lambda f, o: ["sft", f, "--out-dir", o / "sft", "--no-decontaminate"],
+                "stats": lambda f, o: ["stats", f, "--figure", o / "f.png"]}
+    for cmd, argv in commands.items():
+        for case, f in files.items():
+            for skip in (False, True):
+                out = Path(tempfile.mkdtemp(dir=d))
+                r = run(*argv(f, out), *(["--skip-bad"] if skip else []))
+                good_left = case in ("not JSON", "truncated line", "missing field", "wrong type", "bad state")
+                expect_ok = case == "UTF-8 BOM" or (skip and good_left)
+                counted = "bad records" in r.stdout + r.stderr or "warning" in r.stderr
+                lost = r.returncode == 0 and good_left and not counted
+                rows.append((cmd, f"{case}{' --skip-bad' if skip else ''}", classify(r, expect_ok, lost)))
+    return rows
+
+
+def argument_cases(d: Path) -> list[tuple[str, str, str]]:
+    """(command, case, outcome) for bad arguments."""
+    good = d / "good.jsonl"
+    good.write_text(GOOD + "\n")
+    cases = [
+        ("segment", "--out is an input", ["segment", good, "--out", good]),
+        ("segment", "--out unwritable", ["segment", good, "--out", "/proc/nope/a.jsonl"]),
+        ("segment", "--min-len 0", ["segment", good, "--out", d / "a.jsonl", "--min-len", "0"]),
+        ("segment", "--min-len 5 --max-len 2", ["segment", good, "--out", d / "a.jsonl", "--min-len", "5", "--max-len", "2"]),
+        ("segment", "--granularity proof", ["segment", good, "--out", d / "a.jsonl", "--granularity", "proof"]),
+        ("sft", "--valid-frac 2", ["sft", good, "--out-dir", d / "s", "--no-decontaminate", "--valid-frac", "2"]),
+        ("sft", "--valid-frac nan", ["sft", good, "--out-dir", d / "s", "--no-decontaminate", "--valid-frac", "nan"]),
+        ("sft", "--out-dir is the input folder", ["sft", d / "in", "--out-dir", d / "in", "--no-decontaminate"]),
+        ("check", "empty file", ["check", d / "empty.lean"]),
+        ("check", "unclosed comment", ["check", d / "unclosed.lean"]),
+        ("check", "--timeout 0", ["check", d / "ok.lean", "--timeout", "0"]),
+        ("trace", "--timeout -1", ["trace", d / "proofs.jsonl", "--out", d / "t.jsonl", "--timeout", "-1"]),
+        ("trace", "--out is an input", ["trace", d / "proofs.jsonl", "--out", d / "proofs.jsonl"]),
+        ("trace", "wrong field type", ["trace", d / "typed.jsonl", "--out", d / "t2.jsonl"]),
+        ("corpus", "generate --n -3", ["corpus", "generate", "--out", d / "c", "--n", "-3"]),
+        ("corpus", "verify --sample -1", ["corpus", "verify", "--sample", "-1"]),
+        ("train", "--set max_len=1", ["train", "--data", d / "sft", "--out", d / "tr", "--set", "max_len=1"]),
+        ("train", "no data", ["train", "--data", d / "nosft"]),
+        ("demo", "--train-steps -1", ["demo", "--out", d / "demo", "--train-steps", "-1"]),
+    ]
+    (d / "in").mkdir()
+    (d / "in" / "good.jsonl").write_text(GOOD + "\n")
+    (d / "empty.lean").write_text("")
+    (d / "unclosed.lean").write_text("/- a comment that never ends\ntheorem t : True := by trivial\n")
+    (d / "ok.lean").write_text("theorem t : True := by trivial\n")
+    (d / "proofs.jsonl").write_text(json.dumps({"formal_statement": "theorem t (x : ℕ) : x + 0 = x := by",
+                                                "proof": "simp"}) + "\n")
+    (d / "typed.jsonl").write_text(json.dumps({"formal_statement": 5, "proof": "simp"}) + "\n")
+    assert run("sft", good, "--out-dir", d / "sft", "--no-decontaminate", "--valid-frac", "0").returncode == 0
+    rows = []
+    for cmd, case, argv in cases:
+        before = good.read_text(), (d / "in" / "good.jsonl").read_text()
+        r = run(*argv)
+        lost = (good.read_text(), (d / "in" / "good.jsonl").read_text()) != before  # an input was changed
+        rows.append((cmd, case, "silent loss" if lost else classify(r, expect_ok=False)))
+    return rows
+
+
+def trace_input(d: Path, n: int = 40) -> Path:
+    """A whole-proof dataset of `n` small minilean proofs."""
+    f = d / "whole.jsonl"
+    f.write_text("".join(json.dumps({"formal_statement": f"theorem t{i} (x : ℕ) (h : x = {i}) : x + {i} = {2 * i} := by",
+                                     "proof": "subst h\nrfl" if i % 3 else "omega"}) + "\n" for i in range(n)))
+    return f
+
+
+def kill_cases(d: Path) -> list[tuple[str, str, str]]:
+    """`segatp trace` killed with SIGKILL early, midway and late, then resumed: the output must equal a clean run's."""
+    src = trace_input(d)
+    ref = d / "ref.jsonl"
+    assert run("trace", src, "--out", ref).returncode == 0
+    want = sorted(ref.read_text().splitlines()), sorted((d / "ref.failed.jsonl").read_text().splitlines())
+    rows = []
+    for moment, delay in (("early", 0.6), ("midway", 1.5), ("late", 2.5)):
+        out = d / f"k_{moment}.jsonl"
+        p = subprocess.Popen([EXE, "trace", str(src), "--out", str(out)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        r = run("trace", src, "--out", out)
+        got = (sorted(out.read_text().splitlines()) if out.exists() else [],
+               sorted(Path(str(out).removesuffix(".jsonl") + ".failed.jsonl").read_text().splitlines()))
+        rows.append(("trace", f"kill -9 {moment}, --resume", "ok" if r.returncode == 0 and got == want else
+                     classify(r, True, lost=got != want)))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", help="also write the table (Markdown) here")
+    args = ap.parse_args()
+    d = Path(tempfile.mkdtemp(prefix="segatp-robust-"))
+    rows = input_cases(d) + argument_cases(d) + kill_cases(d)
+    table = ["| command | case | outcome |", "|---|---|---|", *(f"| {c} | {k} | {o} |" for c, k, o in rows)]
+    counts = {o: sum(r[2].split(" (")[0] == o for r in rows) for o in ("ok", "clear error", "traceback", "silent loss")}
+    summary = (f"{len(rows)} cases tried: {counts['clear error']} clear errors, {counts['ok']} ok, "
+               f"{counts['traceback']} tracebacks, {counts['silent loss']} silent losses, "
+               f"{len(rows) - sum(counts.values())} other")
+    print("\n".join(table) + "\n\n" + summary)
+    if args.out: Path(args.out).write_text("\n".join(table) + "\n\n" + summary + "\n")
+    shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
