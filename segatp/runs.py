@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import subprocess
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .core import PACKAGE_ROOT
+from .outputs import write_output
 from .outputs import output_lock
 
 # %% auto #0
@@ -69,13 +69,6 @@ def data_fingerprint(*paths: str | Path) -> dict:
     return out
 
 # %% ../nbs/00a_runs.ipynb #bd9762ec
-def _write_atomic(path: Path, text: str) -> None:
-    """Write a text file through a temporary file renamed into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 class RunFolder:
     """A run's folder: its manifest and its metrics log."""
 
@@ -92,7 +85,7 @@ class RunFolder:
         man = {"config": config, "versions": versions(device, processes), "data": data, "seeds": seeds,
                "git": git_commit()}
         self.path.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.manifest_path, json.dumps(man, indent=2))
+        write_output(self.manifest_path, json.dumps(man, indent=2))
         return man
 
     def lock(self) -> AbstractContextManager[Path]:
@@ -113,7 +106,7 @@ class RunFolder:
 
     def keep_metrics(self, keep: Callable[[dict], bool]) -> None:  # which lines stay
         """Rewrite the metrics log with only the lines `keep` accepts (a resumed run drops what came after)."""
-        _write_atomic(self.metrics_path, "".join(json.dumps(r) + "\n" for r in self.metrics() if keep(r)))
+        write_output(self.metrics_path, "".join(json.dumps(r) + "\n" for r in self.metrics() if keep(r)))
 
     def clear_metrics(self) -> None:
         """Start the metrics log afresh."""

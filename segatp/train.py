@@ -26,6 +26,7 @@ from .core import SegatpError, default_device
 from .lm import DTYPES, TinyLlama, torch_dtype, train_tokenizer
 from .runs import RunFolder, data_fingerprint, read_metrics
 from .segment import GRANULARITIES, Granularity
+from .stats import save_figure
 
 # %% auto #0
 __all__ = ['IGNORE', 'LoraSpec', 'TrainConfig', 'config_from_dict', 'load_config', 'read_sft', 'encode', 'collate',
@@ -272,9 +273,7 @@ def plot_losses(run: str | Path,  # a run folder
     if rows: sns.lineplot(pd.DataFrame(rows), x="step", y="loss", hue="split", marker="o", markersize=3, ax=ax)
     ax.set(title=title or f"{Path(run).name}: completion loss", ylabel="loss (nats / token)")
     fig.tight_layout()
-    path = Path(path or Path(run) / "loss.png")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path or Path(run) / "loss.png")
     plt.close(fig)
     return fig
 
