@@ -1,16 +1,23 @@
 """The robustness matrix: every data subcommand × bad inputs (with and without --skip-bad), bad arguments, and
-`kill -9` at three moments of `segatp trace` followed by `--resume`.
+`kill -9` at three moments of `segatp trace` and of `segatp train`, each followed by `--resume`.
 
 Each case runs `segatp` in a subprocess and is classified by what a user sees:
 - `clear error`: exit 2 and a one-line `segatp: error: …` on stderr, no traceback;
 - `ok`: exit 0 where the case is meant to succeed (e.g. `--skip-bad` with a counted warning, a resumed trace whose
-  output equals an uninterrupted run's);
+  output equals an uninterrupted run's, a resumed training run whose losses, token counts and saved weights equal an
+  uninterrupted run's);
 - `traceback`: a Python traceback reached the user;
 - `silent loss`: exit 0 although records were dropped without being counted or warned about, or an output lost data.
 
-    python bench/robustness.py [--out table.md]
+    python bench/robustness.py [--out table.md] [--only inputs|arguments|trace-kill|train-kill ...]
+
+`segatp train` is killed (SIGKILL) at three moments found by watching its run folder: during a training step (just
+after a step's metric line, between two checkpoints), while it writes a checkpoint (as soon as a
+`checkpoints/checkpoint-N` folder appears, before it is marked complete) and while it saves its final model (as soon as
+`.tmp-model` appears). The case names say whether the kill landed in that moment (`caught`) or the moment had passed.
 """
 import argparse
+import hashlib
 import json
 import shutil
 import signal
@@ -20,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 EXE = shutil.which("segatp") or sys.exit("the segatp console script is not installed (pip install -e .)")
 GOOD = json.dumps({"theorem": "t", "steps": [{"state_before": "⊢ p ∧ q", "tactic": "constructor",
                                               "state_after": "case left\n⊢ p\n\ncase right\n⊢ q"},
@@ -164,12 +172,76 @@ def kill_cases(d: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+TRAIN = ["--steps", "8", "--no-progress", "--set", "save_every=3", "--set", "log_every=1", "--set", "eval_every=4",
+         "--set", "batch_size=8"]
+
+
+def run_summary(run: Path) -> tuple[list, str | None]:
+    """What must not change when a run is killed and resumed: each metric line's step, loss, tokens and validation
+    loss, and the saved weights' SHA-256."""
+    lines = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()] if (run / "metrics.jsonl").exists() else []
+    weights = run / "model" / "model.safetensors"
+    return ([(m["step"], m.get("loss"), m.get("tokens"), m.get("valid_loss")) for m in lines],
+            hashlib.sha256(weights.read_bytes()).hexdigest() if weights.exists() else None)
+
+
+def kill_when(argv: list, ready, timeout: float = 300) -> bool:
+    """Start `segatp *argv`, SIGKILL it as soon as `ready()` holds; False if it finished first."""
+    p = subprocess.Popen([EXE, *map(str, argv)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.monotonic()
+    while p.poll() is None and time.monotonic() - t0 < timeout:
+        if ready():
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            return True
+        time.sleep(0.002)
+    p.kill()
+    p.wait()
+    return False
+
+
+def train_kill_cases(d: Path) -> list[tuple[str, str, str]]:
+    """`segatp train` killed during a step, while checkpointing and while saving its model, then resumed: the losses,
+    token counts and weights must equal an uninterrupted run's."""
+    data, few = d / "train_sft", d / "train_trajectories.jsonl"
+    few.write_text("".join((ROOT / "data" / "corpus" / "trajectories_train.jsonl").open().readlines()[:300]))
+    assert run("sft", few, "--out-dir", data, "--granularity", "segment", "--no-decontaminate").returncode == 0
+    ref = d / "train_ref"
+    r = run("train", "--data", data, "--out", ref, *TRAIN)
+    assert r.returncode == 0, r.stderr
+    want = run_summary(ref)
+    moments = {"during a step": lambda o: any(json.loads(l).get("step") == 5 for l in _lines(o / "metrics.jsonl")),
+               "while checkpointing": lambda o: (o / "checkpoints" / "checkpoint-6").is_dir()
+               and not (o / "checkpoints" / "checkpoint-6" / "segatp-complete.json").exists(),
+               "while saving the model": lambda o: (o / ".tmp-model").exists()}
+    rows = []
+    for moment, ready in moments.items():
+        out = d / f"train_{moment.replace(' ', '_')}"
+        caught = kill_when(["train", "--data", data, "--out", out, *TRAIN], lambda: ready(out))
+        r = run("train", "--data", data, "--out", out, *TRAIN, "--resume")
+        same = run_summary(out) == want
+        rows.append(("train", f"kill -9 {moment} ({'caught' if caught else 'not caught: it had finished'}), --resume",
+                     "ok" if r.returncode == 0 and same else classify(r, True, lost=not same)))
+    return rows
+
+
+def _lines(f: Path) -> list[str]:
+    """The complete lines of a file being appended to (none when it does not exist yet)."""
+    if not f.exists(): return []
+    text = f.read_text()
+    return text.splitlines()[:text.count("\n")]
+
+
+GROUPS = {"inputs": input_cases, "arguments": argument_cases, "trace-kill": kill_cases, "train-kill": train_kill_cases}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", help="also write the table (Markdown) here")
+    ap.add_argument("--only", nargs="+", choices=list(GROUPS), default=list(GROUPS), help="run only these groups of cases")
     args = ap.parse_args()
     d = Path(tempfile.mkdtemp(prefix="segatp-robust-"))
-    rows = input_cases(d) + argument_cases(d) + kill_cases(d)
+    rows = [row for group in args.only for row in GROUPS[group](d)]
     table = ["| command | case | outcome |", "|---|---|---|", *(f"| {c} | {k} | {o} |" for c, k, o in rows)]
     counts = {o: sum(r[2].split(" (")[0] == o for r in rows) for o in ("ok", "clear error", "traceback", "silent loss")}
     summary = (f"{len(rows)} cases tried: {counts['clear error']} clear errors, {counts['ok']} ok, "

@@ -40,6 +40,7 @@ def env_factory(env: Env,  # the backend
                 timeout: float,  # seconds per tactic
                 project: str | Path | None = None,  # lean-repl: a Lean project with the REPL (else $SEGATP_LEAN_PROJECT)
                 repl_cmd: str | None = None,  # lean-repl: a command that starts a REPL, instead of `project`
+                pool_size: int = 1,  # lean-repl: most REPL processes alive at once (concurrent searches each hold one)
                 ) -> Iterator[Callable[[Theorem], ProofEnv]]:
     """A function making a proof environment for a theorem in the chosen backend, while the block runs."""
     _known(env)
@@ -50,7 +51,9 @@ def env_factory(env: Env,  # the backend
     from segatp.lean.pool import ReplPool
     from segatp.lean.process import LeanReplConfig
     from segatp.lean.repl import LeanReplEnv
-    with ReplPool(LeanReplConfig.from_env(project=project, repl_cmd=repl_cmd, tactic_timeout=timeout)) as pool:
+    if pool_size < 1: raise SegatpError(f"the REPL pool needs at least 1 process, not {pool_size}")
+    config = LeanReplConfig.from_env(project=project, repl_cmd=repl_cmd, tactic_timeout=timeout)
+    with ReplPool(config, size=pool_size) as pool:
         yield partial(LeanReplEnv, pool=pool)
 
 # %% ../nbs/06f_backends.ipynb #b60bb2da

@@ -17,7 +17,8 @@ from typing import Protocol, Union, runtime_checkable
 __all__ = ['NO_GOALS', 'TacticResult', 'FAILURES', 'PACKAGE_ROOT', 'SHARED_DATA_MISSING', 'SegatpError', 'DataError',
            'StateParseError', 'count_goals', 'Goal', 'parse_goals', 'format_goals', 'TacticState', 'ProofFinished',
            'LeanError', 'ProofTimeout', 'BackendCrash', 'is_failure', 'Theorem', 'ProofEnv', 'Verdict',
-           'DeclarationVerdict', 'ReplayEnv', 'Stop', 'TacticRun', 'run_tactics', 'default_device', 'shared_data_dir']
+           'DeclarationVerdict', 'ReplayEnv', 'linear_steps', 'Stop', 'TacticRun', 'run_tactics', 'default_device',
+           'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #2fb9cd2f
 class SegatpError(Exception):
@@ -236,6 +237,74 @@ class ReplayEnv:
         after = self.transitions.get((state.pp, tactic.strip()))
         if after is None: return LeanError(f"no recorded result for tactic {tactic!r}")
         return ProofFinished() if count_goals(after) == 0 else TacticState(after)
+
+# %% ../nbs/00_core.ipynb #71fc2696
+import re
+from typing import TYPE_CHECKING
+
+from fastcore.basics import patch
+
+if TYPE_CHECKING:
+    from segatp.trajectory import Step, Trajectory
+
+
+def _focused(state: str, before: str, after: str) -> str | None:
+    """The state after a step recorded on `before`, run on `state` itself or on its main goal; None if neither."""
+    if before == state: return after
+    main, _, rest = state.partition("\n\n")
+    if not rest or before != main: return None
+    return rest if count_goals(after) == 0 else f"{after}\n\n{rest}"
+
+
+def linear_steps(steps: Sequence[Step],  # recorded steps, in trace order
+                 ) -> list[tuple[str, str, str]] | None:
+    """The steps read as one proof from the first state: (state, tactic, state after) each, or None if it stays open."""
+    state, path = steps[0].state_before, []
+    for s in steps:
+        if count_goals(state) == 0: break
+        after = _focused(state, s.state_before, s.state_after)
+        if after is None: continue
+        path.append((state, s.tactic.strip(), after))
+        state = after
+    return path if count_goals(state) == 0 else None
+
+# %% ../nbs/00_core.ipynb #1325ad9a
+def _binder(hyp: str) -> str:
+    """A hypothesis line as a binder: `x y : ℝ` → `(x y : ℝ)`, `inst✝ : C` → `[C]`."""
+    names, _, typ = " ".join(hyp.split()).partition(" : ")
+    if re.fullmatch(r"inst✝[⁰¹²³⁴⁵⁶⁷⁸⁹]*", names): return f"[{typ}]"
+    return f"({names} : {typ})"
+
+
+def _goal_statement(name: str, pp: str) -> str:
+    """The first goal of a state written as a statement: `theorem NAME (binders) : target`."""
+    g = parse_goals(pp)[0]
+    return " ".join(["theorem", name, *map(_binder, g.hyps), ":", " ".join(g.target.split())])
+
+
+def _recorded(traj: Trajectory) -> dict[tuple[str, str], str]:
+    """(state before, tactic) → state after of every step; a `DataError` when two steps disagree."""
+    transitions: dict[tuple[str, str], str] = {}
+    for i, s in enumerate(traj.steps):
+        if transitions.setdefault((s.state_before, s.tactic.strip()), s.state_after) != s.state_after:
+            raise DataError(f"step {i} repeats an earlier step's state and tactic with a different result",
+                            traj.source or None, traj.record or traj.theorem)
+    return transitions
+
+
+@patch(cls_method=True)
+def from_trajectory(cls: ReplayEnv,
+                    traj: Trajectory,  # the recorded steps (state before, tactic, state after)
+                    theorem: Theorem | None = None,  # default: the trajectory's name and statement (or its first goal)
+                    ) -> ReplayEnv:
+    """A replay environment answering every recorded step and the linear proof's steps, from the first state."""
+    transitions = _recorded(traj)
+    for before, tactic, after in linear_steps(traj.steps) or ():
+        transitions.setdefault((before, tactic), after)
+    init = traj.steps[0].state_before
+    if theorem is None:
+        theorem = Theorem(traj.theorem, traj.statement or _goal_statement(traj.theorem, init), source=traj.source)
+    return cls(theorem, init, transitions)
 
 # %% ../nbs/00_core.ipynb #36f807a4
 class Stop(str, Enum):

@@ -13,24 +13,33 @@ from pathlib import Path
 from .core import ProofFinished, SegatpError, Theorem
 from .segment import segment_bounds
 from .trajectory import Trajectory, iter_trajectories, load_minif2f
+from .stats import save_figure
 
 # %% auto #0
-__all__ = ['ONE_TACTICS', 'minif2f_fragment_coverage', 'check_real_proofs', 'shape_stats', 'plot_shapes', 'comparison_sources',
-           'single_tactic_provers', 'OneTacticShare', 'one_tactic_share', 'summary_markdown']
+__all__ = ['ONE_TACTICS', 'fragment_split', 'minif2f_fragment_coverage', 'check_real_proofs', 'shape_stats', 'plot_shapes',
+           'comparison_sources', 'single_tactic_provers', 'OneTacticShare', 'one_tactic_share', 'summary_markdown']
 
 # %% ../nbs/05a_corpus_stats.ipynb #a17b47af
+def fragment_split(theorems: Iterable[Theorem],  # statements to try
+                   ) -> tuple[list[Theorem], list[tuple[Theorem, str]]]:
+    """The theorems minilean starts, and the others with the first line of why not."""
+    from segatp.minilean.env import MiniLeanEnv
+    inside, outside = [], []
+    for thm in theorems:
+        try:
+            with MiniLeanEnv(thm): inside.append(thm)
+        except SegatpError as e:
+            outside.append((thm, str(e).split("\n")[0]))
+    return inside, outside
+
+
 def minif2f_fragment_coverage(path: str | Path | None = None) -> dict:
     """How many miniF2F statements (per split) minilean starts, and why the others are outside."""
-    from segatp.minilean.env import MiniLeanEnv
-    started, total, reasons = Counter(), Counter(), Counter()
-    for thm in load_minif2f(path):
-        total[thm.split] += 1
-        try:
-            with MiniLeanEnv(thm):
-                started[thm.split] += 1
-        except SegatpError as e:
-            reasons[str(e).split("\n")[0][:70]] += 1
-    return {"statements": dict(total), "inside_fragment": dict(started), "outside_reasons": dict(reasons.most_common(10))}
+    theorems = load_minif2f(path)
+    inside, outside = fragment_split(theorems)
+    reasons = Counter(why[:70] for _, why in outside)
+    return {"statements": dict(Counter(t.split for t in theorems)), "inside_fragment": dict(Counter(t.split for t in inside)),
+            "outside_reasons": dict(reasons.most_common(10))}
 
 # %% ../nbs/05a_corpus_stats.ipynb #efe0349d
 def check_real_proofs(few_shot: str | Path | None,  # minif2f_valid_few_shot.jsonl, or None to skip
@@ -84,9 +93,7 @@ def plot_shapes(sources: dict[str, dict[str, Counter]],  # source name → `shap
         sns.barplot(data=pd.DataFrame(rows), x="value", y="share", hue="source", order=order, ax=ax)
         ax.set(xlabel=label, ylabel="share", title=key.replace("_", " "))
     fig.tight_layout()
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
+    if path is not None: save_figure(fig, path)
     return fig
 
 # %% ../nbs/05a_corpus_stats.ipynb #acbc4f85

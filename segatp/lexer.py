@@ -17,7 +17,7 @@ from .core import SegatpError
 # %% auto #0
 __all__ = ['TOKEN_KINDS', 'SYMBOLS', 'DECLARATION_KEYWORDS', 'COMMAND_KEYWORDS', 'MODIFIERS', 'Token', 'LexError', 'is_id_first',
            'is_id_rest', 'lex', 'strip_comments', 'Command', 'split_commands', 'split_declaration', 'Declaration',
-           'declarations', 'strip_proof_stub', 'normalize_statement', 'statement_key', 'split_tactics']
+           'declarations', 'strip_proof_stub', 'normalize_statement', 'statement_key', 'tactic_blocks', 'split_tactics']
 
 # %% ../nbs/03b_lexer.ipynb #5fccbf43
 TOKEN_KINDS = ("ident", "num", "str", "char", "sym", "doc", "moddoc")
@@ -476,8 +476,9 @@ def statement_key(statement: str  # a statement or goal
 def _indent(line: str) -> int: return len(line) - len(line.lstrip())
 
 
-def _blocks(code: str) -> list[list[str]]:
-    """Top-level steps: a line at the base indentation with the deeper (or `<;>`) lines after it."""
+def tactic_blocks(code: str,  # tactics, one per line, deeper lines continuing the one above
+                  ) -> list[list[str]]:
+    """Top-level steps: a line at the base indentation with the deeper (or `<;>`, `|`) lines after it."""
     lines = [l.rstrip() for l in code.split("\n") if l.strip()]
     if not lines: return []
     base, out = min(map(_indent, lines)), []
@@ -501,7 +502,7 @@ def split_tactics(proof: str  # a tactic block
                   ) -> list[str]:
     """The steps of a tactic proof, with bullets and `have … := by` blocks linearised."""
     steps: list[str] = []
-    for block in _blocks(strip_comments(proof, strict=False)):
+    for block in tactic_blocks(strip_comments(proof, strict=False)):
         first, rest = block[0], block[1:]
         if first[:1] in ("·", ".") and first[1:2] in ("", " "):
             steps += split_tactics("\n".join([" " * 2 + first[2:], *rest]))

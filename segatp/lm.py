@@ -5,6 +5,7 @@
 # %% ../nbs/07a_lm.ipynb #330f095e
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -25,7 +26,8 @@ from .policy import Backend, Completion, GenConfig, truncate_at_stop
 
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'MAX_PRETOKEN', 'DTYPES', 'pre_tokenizer', 'train_tokenizer', 'TinyLlama', 'make_tiny_model',
-           'torch_dtype', 'vllm_dtype', 'HFBackend', 'OpenAIBackend', 'CompletionServer', 'VLLMBackend']
+           'torch_dtype', 'vllm_dtype', 'decoding_options', 'prompt_seed', 'RowSampler', 'nucleus', 'HFBackend',
+           'OpenAIBackend', 'CompletionServer', 'VLLMBackend']
 
 # %% ../nbs/07a_lm.ipynb #ece09194
 SPECIAL_TOKENS = ("<pad>", "<s>", "</s>")
@@ -105,6 +107,53 @@ def vllm_dtype(name: str) -> str:  # auto, bf16, fp16 or fp32
     return {"auto": "auto", "bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}[_check_dtype(name)]
 
 # %% ../nbs/07a_lm.ipynb #37338ee6
+def decoding_options(gen: GenConfig,  # generation settings
+                     n: int,  # completions per prompt
+                     ) -> dict:
+    """The `generate` keyword arguments for decoding: beam search, greedy or sampling."""
+    if gen.beam and n > 1:
+        return dict(do_sample=False, num_beams=n, num_return_sequences=n, length_penalty=0.0, output_scores=True)
+    if gen.beam or gen.temperature == 0: return dict(do_sample=False, num_beams=1, num_return_sequences=1, output_logits=True)
+    if not gen.temperature > 0: raise SegatpError(f"temperature must be at least 0, not {gen.temperature}")
+    return dict(do_sample=True, num_return_sequences=n, temperature=gen.temperature, top_p=gen.top_p, top_k=0,
+                output_logits=True)
+
+# %% ../nbs/07a_lm.ipynb #b01e0ecf
+def prompt_seed(seed: int,  # the generation seed
+                prompt: str,  # the prompt
+                k: int,  # which of its samples
+                ) -> int:
+    """The seed of sample `k` of `prompt`: a hash of the three, so it does not depend on the batch."""
+    h = hashlib.blake2b(f"{seed}\0{k}\0{prompt}".encode(), digest_size=8).digest()
+    return int.from_bytes(h, "big") >> 1
+
+
+class RowSampler:
+    """A logits processor that samples each row with its own seeded generator (temperature and top-p applied)."""
+
+    def __init__(self, seeds: Sequence[int],  # one per row of the batch (prompt-major, `n` samples each)
+                 temperature: float = 1.0, top_p: float = 1.0):
+        self.seeds, self.temperature, self.top_p, self.gens = list(seeds), temperature, top_p, None
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        """Scores with all but the sampled token of each row at -inf."""
+        if self.gens is None: self.gens = [torch.Generator(scores.device).manual_seed(s) for s in self.seeds]
+        probs = nucleus((scores.float() / self.temperature).softmax(-1), self.top_p)
+        picks = torch.cat([torch.multinomial(p, 1, generator=g) for p, g in zip(probs, self.gens)])
+        out = torch.full_like(scores, float("-inf"))
+        return out.scatter_(1, picks[:, None], 0.0)
+
+
+def nucleus(probs: torch.Tensor,  # rows of probabilities
+            top_p: float) -> torch.Tensor:  # the mass to keep
+    """`probs` with each row cut to its smallest top set of mass at least `top_p` (renormalised)."""
+    if top_p >= 1.0: return probs
+    sorted_p, idx = probs.sort(-1, descending=True)
+    drop = sorted_p.cumsum(-1) - sorted_p >= top_p  # the mass before a token already reaches top_p
+    sorted_p = sorted_p.masked_fill(drop, 0.0)
+    return torch.zeros_like(probs).scatter_(-1, idx, sorted_p) / sorted_p.sum(-1, keepdim=True)
+
+# %% ../nbs/07a_lm.ipynb #0372b085
 class HFBackend:
     """Batched generation with `transformers`."""
 
@@ -124,7 +173,6 @@ class HFBackend:
         stop = [s for s in stop if s]
         out: list[list[Completion]] = []
         for i in range(0, len(prompts), gen.batch_size):
-            if gen.seed is not None: torch.manual_seed(gen.seed + i)
             out += self._generate(list(prompts[i:i + gen.batch_size]), n, gen, stop)
         return out
 
@@ -132,22 +180,26 @@ class HFBackend:
         """One `generate` call."""
         enc = self.tokenizer(prompts, return_tensors="pt", padding=True, truncation=True,
                              max_length=max(self.max_len - gen.max_new_tokens, 1)).to(self.device)
-        kw = dict(max_new_tokens=gen.max_new_tokens, num_return_sequences=n, return_dict_in_generate=True,
+        kw = dict(max_new_tokens=gen.max_new_tokens, return_dict_in_generate=True,
                   pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self.tokenizer.eos_token_id)
         if stop: kw.update(stop_strings=stop, tokenizer=self.tokenizer)
-        if gen.beam: kw.update(do_sample=False, num_beams=n, length_penalty=0.0, output_scores=True)
-        else: kw.update(do_sample=True, temperature=gen.temperature, top_p=gen.top_p, top_k=0, output_logits=True)
+        beam = gen.beam and n > 1
+        kw.update(decoding_options(gen, n))
+        if kw["do_sample"] and gen.seed is not None:
+            seeds = [prompt_seed(gen.seed, p, k) for p in prompts for k in range(n)]
+            kw.update(temperature=1.0, top_p=1.0, logits_processor=[RowSampler(seeds, gen.temperature, gen.top_p)])
         with torch.inference_mode():
             res = self.model.generate(**enc, **kw)
         new = res.sequences[:, enc.input_ids.shape[1]:]
-        tok_lp = None if gen.beam else torch.stack([step.float().log_softmax(-1).gather(-1, new[:, t:t + 1])[:, 0]
-                                                    for t, step in enumerate(res.logits)], 1)
+        tok_lp = None if beam else torch.stack([step.float().log_softmax(-1).gather(-1, new[:, t:t + 1])[:, 0]
+                                                for t, step in enumerate(res.logits)], 1)
         comps = []
         for r, row in enumerate(new.tolist()):
             text, k = self._cut(row, stop)
-            lp = float(res.sequences_scores[r]) if gen.beam else float(tok_lp[r, :k].sum())
+            lp = float(res.sequences_scores[r]) if beam else float(tok_lp[r, :k].sum())
             comps.append(Completion(text, lp, k))
-        return [comps[j * n:(j + 1) * n] for j in range(len(prompts))]
+        m = kw["num_return_sequences"]
+        return [comps[j * m:(j + 1) * m] for j in range(len(prompts))]
 
     def _cut(self, row: list[int], stop: list[str]) -> tuple[str, int]:
         """The completion text of a generated row and how many of its tokens it used."""
@@ -178,7 +230,7 @@ class OpenAIBackend:
             body = {"model": self.model, "prompt": chunk, "n": n, "max_tokens": gen.max_new_tokens,
                     "temperature": gen.temperature, "top_p": gen.top_p, "logprobs": 1}
             if stop: body["stop"] = [s for s in stop if s]
-            if gen.seed is not None: body["seed"] = gen.seed + i
+            if gen.seed is not None: body["seed"] = gen.seed  # each request seeded alike: its samples depend on it alone
             choices = sorted(self._post(body)["choices"], key=lambda c: c["index"])
             comps = [Completion(c["text"], float(sum(c["logprobs"]["token_logprobs"])),
                                 len(c["logprobs"]["token_logprobs"])) for c in choices]

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import os
 import sys
+import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Literal
 
 import filelock
+import msgspec
 
 from .core import SegatpError
 
 # %% auto #0
-__all__ = ['Mode', 'refuse_inputs', 'output_lock', 'output_file', 'write_output']
+__all__ = ['Mode', 'refuse_inputs', 'output_lock', 'output_file', 'write_output', 'output_folder', 'repair_jsonl_end']
 
 # %% ../nbs/00b_outputs.ipynb #c91e3dc4
 def _inside(path: Path, folder: Path) -> bool:
@@ -149,3 +151,56 @@ def write_output(path: str | os.PathLike,  # the output file
                  ) -> None:
     """Write `data` to `path` atomically through `output_file`."""
     with output_file(path, inputs, "wb" if isinstance(data, bytes) else "w") as f: f.write(data)
+
+# %% ../nbs/00b_outputs.ipynb #d899e290
+def output_folder(path: str | os.PathLike,  # the output folder
+                  write: Callable[[Path], object],  # writes the folder's files into the folder it is given
+                  ) -> Path:
+    """Write the folder `path` through `write` on a temporary folder renamed into place; return `path`."""
+    path = Path(path)
+    tmp, old = path.with_name(f".tmp-{path.name}"), path.with_name(f".old-{path.name}")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        write(tmp)
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists(): os.replace(path, old)
+        os.replace(tmp, path)
+    except OSError as e: raise _unwritable(path, e) from None
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+    return path
+
+# %% ../nbs/00b_outputs.ipynb #06f7fdd9
+def _last_line_start(path: Path) -> int:
+    """The offset of the start of `path`'s last line (the size of the file when it ends with a newline)."""
+    with open(path, "rb") as f:
+        pos = f.seek(0, os.SEEK_END)
+        while pos > 0:
+            step = min(pos, 1 << 16)
+            pos -= step
+            f.seek(pos)
+            i = f.read(step).rfind(b"\n")
+            if i >= 0: return pos + i + 1
+    return 0
+
+
+def repair_jsonl_end(path: str | os.PathLike,  # a JSONL results file (nothing happens when it does not exist)
+                     again: str,  # what happens to the dropped line's item, for the warning ("its proof is traced again")
+                     ) -> int:
+    """End `path` with a complete line: add a missing newline, drop a truncated last line; 1 if a line was dropped."""
+    path = Path(path)
+    if not path.exists(): return 0
+    start = _last_line_start(path)
+    with open(path, "rb") as f:
+        f.seek(start)
+        tail = f.read()
+    if not tail.strip(): return 0
+    with open(path, "ab") as f:
+        try: msgspec.json.decode(tail)
+        except msgspec.DecodeError:
+            f.truncate(start)
+            print(f"segatp: warning: dropped a truncated last line of {path} ({len(tail)} bytes, not JSON); {again}",
+                  file=sys.stderr)
+            return 1
+        f.write(b"\n")
+    return 0

@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from .core import SegatpError
 from .segment import Example
+from .lexer import tactic_blocks
 from .sft_data import PromptFormat, get_prompt_format
 
 # %% auto #0
@@ -57,14 +58,9 @@ def render_prompt(fmt: PromptFormat, q: Query) -> str:
 # %% ../nbs/07_policy.ipynb #c4d94350
 def completion_tactics(text: str,  # a completion
                        fmt: PromptFormat | None = None) -> tuple[str, ...]:  # its prompt format (stop strings, end marker)
-    """The tactics of a completion: one per line, indented lines joined to the tactic above."""
+    """The tactics of a completion: one per line, deeper, `<;>` and `|` lines joined to the tactic above (`lexer.tactic_blocks`)."""
     text = truncate_at_stop(text, (fmt.end, *fmt.stop) if fmt else ())
-    tactics: list[str] = []
-    for line in text.split("\n"):
-        if not line.strip(): continue
-        if tactics and line[:1].isspace(): tactics[-1] += "\n" + line.rstrip()
-        else: tactics.append(line.strip())
-    return tuple(tactics)
+    return tuple("\n".join(block) for block in tactic_blocks(text))
 
 
 def truncate_at_stop(text: str, stop: Sequence[str]) -> str:

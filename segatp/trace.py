@@ -5,7 +5,7 @@
 # %% ../nbs/06g_trace.ipynb #3183eca3
 from __future__ import annotations
 
-import os
+import itertools
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from .backends import Env, check_timeout, env_factory
 from .core import DataError, ProofEnv, SegatpError, TacticRun, Theorem, Verdict, run_tactics
 from .lexer import split_tactics
-from .outputs import output_file, refuse_inputs
+from .outputs import output_file, refuse_inputs, repair_jsonl_end
 from .trajectory import (LoadReport, Step, Trajectory, WholeProof, expand_inputs, iter_whole_proofs,
                                load_hf_whole_proofs, read_json_lines, split_lean_proof)
 
@@ -98,44 +98,12 @@ def _left_out(report: LoadReport) -> str:
     return f"{report.no_proof} records without a proof, {len(report.bad)} bad records skipped"
 
 
-def _load(inputs: list[str], split: str, skip_bad: bool) -> tuple[list[WholeProof], LoadReport]:
-    """The whole proofs of the inputs and what reading them left out; none at all is a `SegatpError`."""
+def _load(inputs: list[str], split: str, skip_bad: bool, limit: int = 0) -> tuple[list[WholeProof], LoadReport]:
+    """The whole proofs of the inputs (the first `limit`, when given) and what reading them left out; none is a `SegatpError`."""
     report = LoadReport()
-    proofs = list(_whole_proofs(inputs, split, report, skip_bad))
+    proofs = list(itertools.islice(_whole_proofs(inputs, split, report, skip_bad), limit or None))
     if not proofs: raise SegatpError(f"no whole proofs to trace in {', '.join(inputs)} ({_left_out(report)})")
     return proofs, report
-
-# %% ../nbs/06g_trace.ipynb #faa145d6
-def _last_line_start(path: Path) -> int:
-    """The offset of the start of `path`'s last line (the size of the file when it ends with a newline)."""
-    with open(path, "rb") as f:
-        pos = f.seek(0, os.SEEK_END)
-        while pos > 0:
-            step = min(pos, 1 << 16)
-            pos -= step
-            f.seek(pos)
-            i = f.read(step).rfind(b"\n")
-            if i >= 0: return pos + i + 1
-    return 0
-
-
-def _repair_end(path: Path) -> int:
-    """End `path` with a complete line: add a missing newline, drop a truncated last line; 1 if a line was dropped."""
-    if not path.exists(): return 0
-    start = _last_line_start(path)
-    with open(path, "rb") as f:
-        f.seek(start)
-        tail = f.read()
-    if not tail.strip(): return 0
-    with open(path, "ab") as f:
-        try: msgspec.json.decode(tail)
-        except msgspec.DecodeError:
-            f.truncate(start)
-            print(f"segatp: warning: dropped a truncated last line of {path} ({len(tail)} bytes, not JSON);"
-                  " its proof is traced again", file=sys.stderr)
-            return 1
-        f.write(b"\n")
-    return 0
 
 # %% ../nbs/06g_trace.ipynb #5402ecc1
 def _keys(rows: Iterable[tuple[str, object]]) -> set[str]:
@@ -180,16 +148,18 @@ def trace_command(inputs: list[str],  # whole-proof JSONL files, .lean files or 
                   repl_cmd: str | None = None,  # lean-repl: a command that starts a REPL
                   skip_bad: bool = False,  # skip malformed records and lines with a counted warning
                   retry_failed: bool = False,  # trace again the proofs that OUT.failed.jsonl holds
+                  limit: int = 0,  # trace only the first N whole proofs of the inputs (a slice of a hub dataset); 0: all
                   ) -> int:
     """Replay whole proofs (datasets, .lean files, hf:NAME) into trajectories; resumable."""
     check_timeout(timeout)
+    if limit < 0: raise SegatpError(f"--limit must be 0 (all) or a positive number of proofs, not {limit}")
     path, failed = Path(out), Path(str(out).removesuffix(".jsonl") + ".failed.jsonl")
     sources = [i.removeprefix("hf:") for i in inputs if not i.startswith("hf:") or Path(i[3:]).exists()]
     for p in (path, failed): refuse_inputs(p, sources)
-    proofs, report = _load(inputs, split, skip_bad)
+    proofs, report = _load(inputs, split, skip_bad, limit)
     with output_file(path, sources, "ab") as fout, \
          output_file(failed, sources, "wb" if retry_failed else "ab") as ffail:
-        dropped = _repair_end(path) + _repair_end(failed)
+        dropped = repair_jsonl_end(path, "its proof is traced again") + repair_jsonl_end(failed, "its proof is traced again")
         todo, keep, done = _resume(proofs, path, failed, retry_failed)
         for rec in keep: ffail.write(msgspec.json.encode(rec) + b"\n")
         with env_factory(env, timeout, project, repl_cmd) as make_env: counts = _trace_into(todo, make_env, fout, ffail)

@@ -1,11 +1,11 @@
-"""Training: completion-only loss, exact resume, configs, the CLI entry, reload of a trained model by every backend."""
+"""Training on trl's SFTTrainer: completion-only loss, exact resume, configs, the CLI entry, reload of a trained model by every backend."""
 import shutil
 from dataclasses import replace
 from pathlib import Path
 
-import accelerate
 import pytest
 import torch
+import transformers
 from safetensors.torch import load_file
 
 from segatp.cli import main
@@ -14,7 +14,8 @@ from segatp.lm import CompletionServer, HFBackend, OpenAIBackend, TinyLlama
 from segatp.policy import GenConfig, LMPolicy, Query
 from segatp.sft_data import build_sft_dataset
 from segatp.runs import RunFolder, read_metrics
-from segatp.train import IGNORE, LoraSpec, TrainConfig, collate, encode, load_config, read_sft, train, train_tokenizer
+from segatp.train import (COMPLETE, IGNORE, LoraSpec, TrainConfig, load_config, read_sft, sft_dataset, train,
+                          train_tokenizer, training_args)
 from segatp.trajectory import iter_trajectories
 
 ROOT = PACKAGE_ROOT.parent
@@ -37,12 +38,16 @@ def small_cfg(sft, out, **kw):
     return TrainConfig(**(base | kw))
 
 
-def test_loss_is_on_completion_tokens_only(sft):
-    """The model's loss equals cross-entropy over the completion (and EOS) positions alone."""
+def test_loss_is_on_completion_tokens_only(sft, tmp_path):
+    """On the batches trl's SFTTrainer makes of segatp's data, the model's loss is cross-entropy over the completion
+    (and EOS) positions alone."""
+    from trl import SFTTrainer
     recs, _ = read_sft(sft)
     tok = train_tokenizer([r["prompt"] + r["completion"] for r in recs], 400)
     model = SMALL.build(tok, seed=0)
-    batch = collate([encode(tok, r, 512) for r in recs[:4]], tok.pad_token_id)
+    trainer = SFTTrainer(model=model, args=training_args(TrainConfig(), tmp_path, "cpu"), processing_class=tok,
+                         train_dataset=sft_dataset(tok, recs[:4], 512))
+    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
     for ids, labels, r in zip(batch["input_ids"], batch["labels"], recs[:4]):
         n_prompt, n_completion = len(tok(r["prompt"]).input_ids), len(tok(r["completion"], add_special_tokens=False).input_ids) + 1
         assert (labels[:n_prompt] == IGNORE).all() and (labels[n_prompt:n_prompt + n_completion] == ids[n_prompt:n_prompt + n_completion]).all()
@@ -77,7 +82,7 @@ def test_resume_gives_the_uninterrupted_result(sft, whole, tmp_path):
     cfg = small_cfg(sft, tmp_path / "cut", steps=6, save_every=3)
     train(cfg, progress=False)
     run = Path(cfg.out)  # simulate a crash after the step-3 checkpoint: lose everything written later
-    shutil.rmtree(run / "checkpoints" / "step-0000006")
+    shutil.rmtree(run / "checkpoints" / "checkpoint-6")
     shutil.rmtree(run / "model")
     resumed = train(cfg, resume=True, progress=False)
     assert_same_run(whole, resumed)
@@ -88,29 +93,31 @@ class Killed(BaseException):
 
 
 def test_resume_after_a_kill_while_checkpointing(sft, whole, tmp_path, monkeypatch):
-    """Killed while writing its step-6 checkpoint (half the weights on disk): the checkpoint is absent, not broken;
-    --resume continues from step 3 and gives the uninterrupted result."""
-    save_state = accelerate.Accelerator.save_state
+    """Killed while writing its step-6 checkpoint (half the weights on disk, no optimizer): the folder is not a
+    checkpoint; --resume continues from step 3 and gives the uninterrupted result, and removes what the kill left."""
+    save = transformers.Trainer._save_optimizer_and_scheduler
 
-    def dies_at_step_6(self, output_dir, **kw):
-        save_state(self, output_dir, **kw)
-        if output_dir.endswith("6"):
+    def dies_at_step_6(self, output_dir):
+        if output_dir.endswith("-6"):
             weights = Path(output_dir) / "model.safetensors"
             weights.write_bytes(weights.read_bytes()[:1000])
             raise Killed
+        save(self, output_dir)
 
     cfg = small_cfg(sft, tmp_path / "cut", steps=6, save_every=3)
-    monkeypatch.setattr(accelerate.Accelerator, "save_state", dies_at_step_6)
+    monkeypatch.setattr(transformers.Trainer, "_save_optimizer_and_scheduler", dies_at_step_6)
     with pytest.raises(Killed):
         train(cfg, progress=False)
     monkeypatch.undo()
     ckpts = Path(cfg.out) / "checkpoints"
-    (ckpts / "step-0000005").mkdir()  # an older segatp killed while writing in place: no trainer.json
-    assert sorted(p.name for p in ckpts.iterdir()) == [".tmp-step-0000006", "step-0000003", "step-0000005"]
+    shutil.copytree(ckpts / "checkpoint-3", ckpts / "checkpoint-5")  # all the Trainer writes, killed before the marker
+    (ckpts / "checkpoint-5" / COMPLETE).unlink()
+    folders = lambda: sorted(p.name for p in ckpts.iterdir() if p.is_dir())
+    assert folders() == ["checkpoint-3", "checkpoint-5", "checkpoint-6"]
     assert not (Path(cfg.out) / "model").exists()
     resumed = train(cfg, resume=True, progress=False)
     assert_same_run(whole, resumed)
-    assert sorted(p.name for p in ckpts.iterdir()) == ["step-0000003", "step-0000006"]
+    assert folders() == ["checkpoint-3", "checkpoint-6"]
 
 
 def test_resume_saves_the_model_of_a_run_killed_while_saving_it(whole, tmp_path, capsys):
@@ -189,7 +196,7 @@ def test_cli_entry(sft, tmp_path, capsys):
                            (args[:2] + ["--granularity", "step"], "not step"), (args + ["--set", "lr"], "KEY=VALUE"),
                            (["nope.yaml"], "no config file"), (args + ["--set", "max_len=1"], "config key max_len must be"),
                            (args + ["--set", "lr=nan"], "config key lr must be"), (args + ["--set", "steps=0"], "config key steps"),
-                           (args + ["--out", str(tmp_path / "nan"), "--set", "lr=1e30"], "step 2: the validation loss is nan"),
+                           (args + ["--out", str(tmp_path / "nan"), "--steps", "3", "--set", "lr=1e30"], "step 3: the validation loss is nan"),
                            (args + ["--out", str(tmp_path / "nan2"), "--steps", "4", "--set", "lr=1e30", "--set", "warmup=1",
                                     "--set", "eval_every=0"], "the training loss is nan")]:
         assert main(["train", *extra]) == 2
