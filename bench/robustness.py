@@ -122,8 +122,16 @@ def argument_cases(d: Path) -> list[tuple[str, str, str]]:
         ("corpus", "verify --sample -1", ["corpus", "verify", "--sample", "-1"]),
         ("train", "--set max_len=1", ["train", "--data", d / "sft", "--out", d / "tr", "--set", "max_len=1"]),
         ("train", "no data", ["train", "--data", d / "nosft"]),
-        ("demo", "--train-steps -1", ["demo", "--out", d / "demo", "--train-steps", "-1"]),
+        ("demo", "--quick --full", ["demo", "--out", d / "demo", "--quick", "--full"]),
+        ("prove", "--out is the input's folder", ["prove", d / "in" / "good.jsonl", "--out", d / "in"]),
+        ("prove", "--shard 3/2", ["prove", d / "theorems.jsonl", "--out", d / "p1", "--shard", "3/2"]),
+        ("prove", "--concurrency 0", ["prove", d / "theorems.jsonl", "--out", d / "p2", "--concurrency", "0"]),
+        ("prove", "--expansions 0", ["prove", d / "theorems.jsonl", "--out", d / "p3", "--expansions", "0"]),
+        ("prove", "a trajectory file, not theorems", ["prove", good, "--out", d / "p4"]),
+        ("prove", "wrong field type", ["prove", d / "typed.jsonl", "--out", d / "p5"]),
+        ("prove", "empty file", ["prove", d / "empty.lean", "--out", d / "p6"]),
     ]
+    (d / "theorems.jsonl").write_text((ROOT / "data" / "corpus" / "theorems_test.jsonl").open().readline())
     (d / "in").mkdir()
     (d / "in" / "good.jsonl").write_text(GOOD + "\n")
     (d / "empty.lean").write_text("")
@@ -232,7 +240,29 @@ def _lines(f: Path) -> list[str]:
     return text.splitlines()[:text.count("\n")]
 
 
-GROUPS = {"inputs": input_cases, "arguments": argument_cases, "trace-kill": kill_cases, "train-kill": train_kill_cases}
+def prove_kill_cases(d: Path) -> list[tuple[str, str, str]]:
+    """`segatp prove` killed after its first, middle and next-to-last results line, then resumed: the results (timings
+    aside) must equal an uninterrupted run's, with no theorem twice."""
+    src = d / "prove_theorems.jsonl"
+    src.write_text("".join((ROOT / "data" / "corpus" / "theorems_test.jsonl").open().readlines()[:12]))
+    argv = ["prove", src, "--expansions", "20", "--rollout"]
+    timing = {"env_seconds", "model_seconds", "search_seconds", "wall_seconds"}
+    rows_of = lambda o: sorted(json.dumps({k: v for k, v in json.loads(l).items() if k not in timing}, sort_keys=True)
+                               for l in _lines(o / "results.jsonl"))
+    assert run(*argv, "--out", d / "prove_ref").returncode == 0
+    want, rows = rows_of(d / "prove_ref"), []
+    for moment, n in (("early", 1), ("midway", 6), ("late", 11)):
+        out = d / f"prove_{moment}"
+        caught = kill_when([*argv, "--out", out], lambda: len(_lines(out / "results.jsonl")) >= n)
+        r = run(*argv, "--out", out, "--resume")
+        same = rows_of(out) == want
+        rows.append(("prove", f"kill -9 {moment} ({'caught' if caught else 'not caught: it had finished'}), --resume",
+                     "ok" if r.returncode == 0 and same else classify(r, True, lost=not same)))
+    return rows
+
+
+GROUPS = {"inputs": input_cases, "arguments": argument_cases, "trace-kill": kill_cases, "train-kill": train_kill_cases,
+          "prove-kill": prove_kill_cases}
 
 
 def main() -> None:
