@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
 from .core import SegatpError
@@ -144,6 +144,10 @@ class LMPolicy:
     def candidate(self, c: Completion) -> Candidate:
         """A completion parsed into tactics."""
         return Candidate(completion_tactics(c.text, self.fmt), c.logprob, c.num_tokens, c.text)
+
+    def with_gen(self, **changes) -> LMPolicy:
+        """The same policy on the same backend with these `GenConfig` fields changed (its own call counts)."""
+        return LMPolicy(self.backend, self.fmt.name, replace(self.gen, **changes), self.hygiene)
 
 # %% ../nbs/07_policy.ipynb #fad55d5d
 @dataclass

@@ -5,7 +5,6 @@
 # %% ../nbs/11_prove.ipynb #5ab9c6e5
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import math
@@ -18,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import IO
 
@@ -543,10 +542,7 @@ def summary_table(s: dict,  # `summarize`'s summary
 def seeded(policy: Policy,  # a policy
            seed: int) -> Policy:  # the run's seed
     """`policy` with its sampling seeded (an `LMPolicy`: a copy on the same backend with `GenConfig.seed`); others as they are."""
-    if not isinstance(policy, LMPolicy): return policy
-    out = copy.copy(policy)
-    out.gen = replace(policy.gen, seed=seed)
-    return out
+    return policy.with_gen(seed=seed) if isinstance(policy, LMPolicy) else policy
 
 
 @dataclass(frozen=True)

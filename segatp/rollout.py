@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
@@ -87,8 +87,7 @@ def greedy(policy: Policy,  # the search's policy
     """The policy a rollout uses: an `LMPolicy` on the same backend at `temperature`; other policies as they are."""
     if not isinstance(policy, LMPolicy): return policy
     if temperature < 0: raise ValueError(f"temperature must not be negative, not {temperature}")
-    gen = replace(policy.gen, temperature=temperature, beam=False)
-    return LMPolicy(policy.backend, policy.fmt.name, gen, policy.hygiene)
+    return policy.with_gen(temperature=temperature, beam=False)
 
 # %% ../nbs/10_rollout.ipynb #e7a48f9a
 class GoalAwareRollout:
