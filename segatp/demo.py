@@ -14,17 +14,15 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import msgspec
 
-from .core import PACKAGE_ROOT, DataError, ProofEnv, SegatpError, Theorem, Verdict, shared_data_dir
+from .core import PACKAGE_ROOT, DataError, ProofEnv, SegatpError, Theorem, shared_data_dir
 from .corpus_stats import fragment_split
 from .outputs import output_lock, write_output
-from .policy import Policy, Query
-from .search import SearchConfig, SearchResult, recheck_proof
+from .search import SearchConfig
 from .segment import GRANULARITIES, CutRule, is_cut, iter_examples
 from .sft_data import SFTReport, build_sft_dataset
 from .stats import dataset_stats, plot_goal_curve, plot_stats, save_figure
@@ -32,12 +30,11 @@ from .trajectory import LoadReport, Trajectory, iter_trajectories, load_minif2f
 
 # %% auto #0
 __all__ = ['SIZES', 'POLICIES', 'COSTS', 'DemoSize', 'corpus_dir', 'goal_changes', 'build_datasets', 'TrainPlan', 'plan_training',
-           'TrainedModel', 'train_model', 'spread_theorems', 'corpus_test_theorems', 'minif2f_theorems',
-           'sample_whole_proofs', 'SampledProver', 'PolicyRun', 'demo_policies', 'make_prover', 'run_policy',
-           'summarize_policy', 'results_table', 'table_markdown', 'csv_text', 'family_table', 'stop_reason',
-           'stop_table', 'plot_pass_rates', 'plot_budget_curves', 'plot_segment_lengths', 'plot_rollout_effect',
-           'plot_train_losses', 'train_models', 'search_all', 'write_report', 'demo_theorems', 'run_demo',
-           'demo_command']
+           'TrainedModel', 'train_model', 'spread_theorems', 'corpus_test_theorems', 'minif2f_theorems', 'PolicyRun',
+           'demo_policies', 'make_prover', 'run_policy', 'summarize_policy', 'results_table', 'table_markdown',
+           'csv_text', 'family_table', 'stop_reason', 'stop_table', 'plot_pass_rates', 'plot_budget_curves',
+           'plot_segment_lengths', 'plot_rollout_effect', 'plot_train_losses', 'train_models', 'search_all',
+           'write_report', 'demo_theorems', 'run_demo', 'demo_command']
 
 # %% ../nbs/12_demo.ipynb #3fe14cc7
 @dataclass(frozen=True)
@@ -213,58 +210,6 @@ def minif2f_theorems(n: int | None,  # how many, half per split (None: all)
     take = by_split["valid"] + by_split["test"]
     return take, f"miniF2F: {len(take)} of the {len(inside)} valid+test statements inside the fragment"
 
-# %% ../nbs/12_demo.ipynb #3e6d9042
-def _sampled_result(theorem: Theorem, proof: str | None, reason: str, c: Counter, wall: float) -> SearchResult:
-    """A pass@k run written as a `SearchResult` (expansions = model calls, nodes = samples run)."""
-    return SearchResult(theorem.full_name, theorem.key, theorem.statement,
-                        Verdict.PROVED if proof is not None else Verdict.FAILED, proof, reason, c["calls"],
-                        c["samples"], c["calls"], c["tokens"], c["env_calls"], c["env_s"], c["model_s"],
-                        wall - c["env_s"] - c["model_s"], wall)
-
-
-def _budget_spent(cfg: SearchConfig, c: Counter, t0: float) -> str:
-    """Why pass@k stops sampling, or ""."""
-    if cfg.max_tokens and c["tokens"] >= cfg.max_tokens: return "budget: tokens"
-    if c["calls"] >= cfg.expansions: return "budget: expansions"
-    if time.perf_counter() - t0 >= cfg.wall_seconds: return "budget: wall time"
-    return ""
-
-
-def sample_whole_proofs(theorem: Theorem,  # the theorem
-                        make_env: Callable[[Theorem], ProofEnv],  # makes a fresh environment
-                        policy: Policy,  # a whole-proof policy
-                        cfg: SearchConfig,  # max_tokens, expansions (most calls), candidates (samples per call), wall time
-                        ) -> SearchResult:
-    """Sample whole proofs from the initial state until one proves `theorem` or the budget is spent (pass@k)."""
-    t0, c = time.perf_counter(), Counter()
-    with ExitStack() as stack:
-        try: _, init = stack.enter_context(make_env(theorem))
-        except SegatpError as e:
-            return replace(_sampled_result(theorem, None, str(e), c, time.perf_counter() - t0), status=Verdict.ERROR)
-    c["env_s"] += time.perf_counter() - t0
-    while not (reason := _budget_spent(cfg, c, t0)):
-        t1 = time.perf_counter()
-        [cands] = policy.propose([Query(init.pp, theorem.full_name)], cfg.candidates)
-        c.update(calls=1, tokens=sum(x.num_tokens for x in cands[:cfg.candidates]), model_s=time.perf_counter() - t1)
-        for cand in cands[:cfg.candidates]:
-            t2 = time.perf_counter()
-            why, ran = recheck_proof(theorem, make_env, cand.tactics)
-            c.update(samples=1, env_calls=ran, env_s=time.perf_counter() - t2)
-            if not why: return _sampled_result(theorem, "\n".join(cand.tactics), "", c, time.perf_counter() - t0)
-    return _sampled_result(theorem, None, reason, c, time.perf_counter() - t0)
-
-
-@dataclass(frozen=True)
-class SampledProver:
-    """One theorem's pass@k run, as `prove.Prover` does one search: a results row."""
-    make_env: Callable[[Theorem], ProofEnv]  # the environment factory
-    policy: Policy  # the whole-proof policy
-    cfg: SearchConfig  # the budget
-
-    def __call__(self, theorem: Theorem) -> dict:
-        """The results row of one theorem."""
-        return sample_whole_proofs(theorem, self.make_env, self.policy, self.cfg).to_json()
-
 # %% ../nbs/12_demo.ipynb #2933052e
 POLICIES = ("automation", "step", "step + rollouts", "segment", "whole (pass@k)")
 
@@ -294,14 +239,15 @@ def _lm_policy(model: TrainedModel, backends: dict):
 
 def make_prover(run: PolicyRun, make_env: Callable[[Theorem], ProofEnv], size: DemoSize, backends: dict) -> Callable:
     """The job for one theorem of a policy run: a search, a rollout search, or pass@k sampling."""
-    from segatp.prove import BatchingPolicy, Prover, automation_policy, AUTOMATION_TACTICS
+    from segatp.prove import AUTOMATION_TACTICS, BatchingPolicy, Prover, Strategy, automation_policy
     from segatp.rollout import RolloutConfig, greedy
     if run.model is None:
         return Prover(make_env, automation_policy(), SearchConfig(size.expansions, len(AUTOMATION_TACTICS), 0))
     cfg = SearchConfig(size.expansions, size.candidates, size.max_tokens)
     lm = _lm_policy(run.model, backends)
     batched = BatchingPolicy(lm, 32, callers=size.concurrency)
-    if run.granularity == "whole": return SampledProver(make_env, batched, replace(cfg, candidates=size.samples))
+    if run.granularity == "whole":
+        return Prover(make_env, batched, replace(cfg, candidates=size.samples), strategy=Strategy.SAMPLE)
     if not run.rollouts: return Prover(make_env, batched, cfg)
     roll = BatchingPolicy(greedy(lm), 32, callers=size.concurrency)
     return Prover(make_env, batched, cfg, RolloutConfig(), roll)

@@ -18,7 +18,8 @@ __all__ = ['DATASETS', 'DatasetName', 'ROOT', 'PIPELINE', 'DEFAULTS', 'DEFAULTED
            'PAPER_RESULTS', 'RELEASED', 'DatasetInfo', 'dataset_info', 'at_root', 'MissingPrerequisites',
            'minif2f_path', 'prerequisites', 'require_prerequisites', 'settings', 'evaluation_sets', 'write_policy',
            'prove_dir', 'collect_results', 'results_markdown', 'write_results', 'plot_pass_rates', 'paper_rate',
-           'released_dir', 'paper_table', 'markdown_table', 'run_pipeline', 'check_prerequisites', 'experiment_command']
+           'released_dir', 'paper_table', 'markdown_table', 'run_notebook', 'run_pipeline', 'check_prerequisites',
+           'experiment_command']
 
 # %% ../nbs/12a_experiment.ipynb #22ea1aad
 @dataclass(frozen=True)
@@ -336,24 +337,31 @@ def _parameters(pairs: list[str], known: set[str]) -> dict:
     return params
 
 
+def run_notebook(notebook: Path,  # a parameterised notebook (a cell tagged `parameters`)
+                 executed: Path,  # where the executed copy goes
+                 params: dict,  # its parameters
+                 ) -> Path:
+    """Execute a notebook with papermill in its own folder; the executed copy's path (a failing cell: `SegatpError`)."""
+    import papermill as pm
+    if not notebook.is_file():
+        raise SegatpError(f"no notebook at {notebook}: experiments run from a source checkout (nbs/)")
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(str(notebook), str(executed), kernel_name="python3", cwd=str(notebook.parent),
+                            parameters=params, progress_bar=False)
+    except pm.PapermillExecutionError as e:
+        raise SegatpError(f"{e.ename}: {e.evalue}\n(executed notebook: {executed})") from None
+    return executed
+
+
 def run_pipeline(dataset: str,  # a key of `DATASETS`
                  out: str | Path,  # the experiments folder; the run goes to `out/DATASET`
                  params: dict,  # more notebook parameters
                  notebook: Path = PIPELINE,  # the pipeline notebook
                  ) -> Path:
     """Execute the pipeline notebook for one dataset with papermill; the executed notebook's path."""
-    import papermill as pm
-    if not notebook.is_file():
-        raise SegatpError(f"no pipeline notebook at {notebook}: segatp experiment runs from a source checkout (nbs/)")
     run = Path(out).resolve() / dataset_info(dataset).name
-    run.mkdir(parents=True, exist_ok=True)
-    executed = run / "pipeline.ipynb"
-    try:
-        pm.execute_notebook(str(notebook), str(executed), kernel_name="python3", cwd=str(notebook.parent),
-                            parameters={**params, "dataset": dataset, "out_dir": str(run.parent)}, progress_bar=False)
-    except pm.PapermillExecutionError as e:
-        raise SegatpError(f"{e.ename}: {e.evalue}\n(executed notebook: {executed})") from None
-    return executed
+    return run_notebook(notebook, run / "pipeline.ipynb", {**params, "dataset": dataset, "out_dir": str(run.parent)})
 
 # %% ../nbs/12a_experiment.ipynb #3d7cc199
 def check_prerequisites(dataset: str,  # a key of `DATASETS`

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
+from enum import Enum
 from pathlib import Path
 from typing import IO
 
@@ -33,7 +34,7 @@ from .outputs import output_file, refuse_inputs, repair_jsonl_end, write_output
 from .policy import AUTOMATION, LMPolicy, Policy, PolicyConfig, Query, ScriptedPolicy, load_policy
 from .rollout import GoalAwareRollout, RolloutConfig, greedy
 from .runs import RunFolder, data_fingerprint
-from .search import Priority, SearchConfig, prove_theorem
+from .search import Priority, SearchConfig, prove_theorem, sample_proofs
 from .trajectory import (WHOLE_PROOF_KEYS, LoadReport, MiniF2FRecord, expand_inputs, read_json_lines,
                                whole_proofs_from_record)
 
@@ -42,8 +43,8 @@ __all__ = ['STRUCTURAL', 'AUTOMATION_TACTICS', 'RESULTS', 'SUMMARY', 'TIMING_FIE
            'lean_file_theorems', 'load_theorems', 'unique_theorems', 'parse_shard', 'select_theorems',
            'automation_policy', 'load_policy_config', 'BatchingPolicy', 'EnvWorkers', 'WorkerEnv', 'SerialEnv',
            'run_envs', 'manifest_differences', 'open_run', 'finished_rows', 'wilson_interval', 'summarize',
-           'summary_table', 'seeded', 'Prover', 'run_searches', 'write_results', 'Budget', 'Rollouts', 'make_policy',
-           'prove_command']
+           'summary_table', 'seeded', 'Strategy', 'Prover', 'run_searches', 'write_results', 'Budget', 'Rollouts',
+           'make_policy', 'prove_command']
 
 # %% ../nbs/11_prove.ipynb #b7157d89
 def _theorem(name: str, statement: str, header: str, path: str, record: str | None, split: str | None = None) -> Theorem:
@@ -545,6 +546,14 @@ def seeded(policy: Policy,  # a policy
     return policy.with_gen(seed=seed) if isinstance(policy, LMPolicy) else policy
 
 
+class Strategy(str, Enum):
+    """How a run looks for a theorem's proof."""
+    BEST_FIRST = "best-first"  # best-first search over the policy's candidates (`search.prove_theorem`)
+    SAMPLE = "sample"  # pass@k: whole proofs sampled from the initial state (`search.sample_proofs`), for whole-proof policies
+
+    def __str__(self) -> str: return self.value
+
+
 @dataclass(frozen=True)
 class Prover:
     """One theorem's search, as a run does it."""
@@ -553,10 +562,12 @@ class Prover:
     cfg: SearchConfig  # the budget
     rollout: RolloutConfig | None = None  # rollouts, or none
     rollout_policy: Policy | None = None  # the rollouts' policy when shared (batched); None: `greedy(policy)`
+    strategy: Strategy = Strategy.BEST_FIRST  # best-first search, or pass@k sampling of whole proofs
 
     def __call__(self, theorem: Theorem) -> dict:
         """The results row of one theorem."""
         policy, rollout = self.policy, None
+        if self.strategy is Strategy.SAMPLE: return sample_proofs(theorem, self.make_env, policy, self.cfg).to_json()
         if self.rollout is not None:
             rp = self.rollout_policy if self.rollout_policy is not None else greedy(policy, self.rollout.temperature)
             rollout = GoalAwareRollout(self.rollout, rp)
@@ -612,12 +623,14 @@ class Budget:
     priority: Priority = SearchConfig.priority  # node priority: cumulative log-probability, or mean-depth (BFS-Prover-V2)
     alpha: float = SearchConfig.alpha  # the depth-reward exponent of mean-depth
     timeout: float = 10.0  # seconds per tactic (the environment's limit)
+    strategy: Strategy = Strategy.BEST_FIRST  # best-first search, or sample: pass@k of whole proofs (expansions = model calls)
 
     def __post_init__(self):
         for name, least in (("expansions", 1), ("candidates", 0), ("max-tokens", 0), ("wall-seconds", 0), ("alpha", 0)):
             _at_least(name, getattr(self, name.replace("-", "_")), least)
         if not self.timeout > 0: raise ValueError(f"--timeout must be a positive number of seconds, not {self.timeout!r}")
         object.__setattr__(self, "priority", Priority(self.priority))
+        object.__setattr__(self, "strategy", Strategy(self.strategy))
 
     def search_config(self, candidates: int) -> SearchConfig:  # the candidates when `--candidates` is 0
         """The `SearchConfig` of this budget."""
@@ -731,14 +744,16 @@ def prove_command(theorems: list[str],  # theorem files or folders: corpus/miniF
     selected, files = _theorem_set(theorems, shard, limit, skip_bad)
     build, desc, default_n = make_policy(policy)
     cfg, rcfg, run = budget.search_config(default_n), rollouts.config(), RunFolder(out)
-    config = _run_config(env, desc, cfg, rcfg, budget.timeout, seed, limit, shard, skip_bad)
+    if budget.strategy is Strategy.SAMPLE and rcfg is not None:
+        raise SegatpError("--rollout needs --strategy best-first (pass@k sampling has no search to roll out from)")
+    config = _run_config(env, desc, cfg, rcfg, budget.timeout, seed, limit, shard, skip_bad) | {"strategy": budget.strategy.value}
     refuse_inputs(run.path / RESULTS, files)
     with run.lock():
         open_run(run, config, data_fingerprint(*files), {"seed": seed}, resume)
         pol = seeded(build(), seed)
         search_pol, roll_pol = _share(pol, rcfg, concurrency, getattr(getattr(pol, "gen", None), "batch_size", 32))
         with run_envs(env, budget.timeout, workers, concurrency, project, repl_cmd) as make_env:
-            prover = Prover(make_env, search_pol, cfg, rcfg, roll_pol)
+            prover = Prover(make_env, search_pol, cfg, rcfg, roll_pol, budget.strategy)
             session = _prove_into(run, files, selected, prover, concurrency)
         _finish(run, selected, session | {"concurrency": concurrency, "workers": workers,
                                           "mean_policy_batch": getattr(search_pol, "mean_batch", 1.0)})

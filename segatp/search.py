@@ -9,7 +9,7 @@ import heapq
 import itertools
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 # %% auto #0
 __all__ = ['NodeStatus', 'Priority', 'SearchConfig', 'Node', 'Edge', 'node_status', 'SearchTree', 'InvariantError', 'Rollout',
-           'Search', 'SearchResult', 'recheck_proof', 'prove_theorem', 'random_replay', 'replay_reaches_proof']
+           'Search', 'SearchResult', 'recheck_proof', 'prove_theorem', 'sample_proofs', 'random_replay',
+           'replay_reaches_proof']
 
 # %% ../nbs/09_search.ipynb #35ed7ade
 class NodeStatus(str, Enum):
@@ -613,6 +614,46 @@ def prove_theorem(theorem: Theorem,  # the theorem to prove
     if res.status is Verdict.PROVED and cfg.recheck: res = _recheck(res, search.tree.proof(), theorem, make_env)
     wall = time.perf_counter() - t0
     return replace(res, wall_seconds=wall, search_seconds=wall - res.env_seconds - res.model_seconds)
+
+# %% ../nbs/09_search.ipynb #5eac01e9
+def _sampled_result(theorem: Theorem, proof: str | None, reason: str, c: Counter, wall: float) -> SearchResult:
+    """A pass@k run written as a `SearchResult` (expansions = model calls, nodes = samples run)."""
+    return SearchResult(theorem.full_name, theorem.key, theorem.statement,
+                        Verdict.PROVED if proof is not None else Verdict.FAILED, proof, reason, c["calls"],
+                        c["samples"], c["calls"], c["tokens"], c["env_calls"], c["env_s"], c["model_s"],
+                        wall - c["env_s"] - c["model_s"], wall)
+
+
+def _budget_spent(cfg: SearchConfig, c: Counter, t0: float) -> str:
+    """Why pass@k stops sampling, or ""."""
+    if cfg.max_tokens and c["tokens"] >= cfg.max_tokens: return "budget: tokens"
+    if c["calls"] >= cfg.expansions: return "budget: expansions"
+    if time.perf_counter() - t0 >= cfg.wall_seconds: return "budget: wall time"
+    return ""
+
+
+def sample_proofs(theorem: Theorem,  # the theorem
+                  make_env: Callable[[Theorem], ProofEnv],  # makes a fresh environment
+                  policy: Policy,  # a whole-proof policy
+                  cfg: SearchConfig = SearchConfig(),  # max_tokens, expansions (most calls), candidates (samples per call), wall time
+                  ) -> SearchResult:
+    """Sample whole proofs from the initial state until one proves `theorem` or the budget is spent (pass@k)."""
+    t0, c = time.perf_counter(), Counter()
+    with ExitStack() as stack:
+        try: _, init = stack.enter_context(make_env(theorem))
+        except SegatpError as e:
+            return replace(_sampled_result(theorem, None, str(e), c, time.perf_counter() - t0), status=Verdict.ERROR)
+    c["env_s"] += time.perf_counter() - t0
+    while not (reason := _budget_spent(cfg, c, t0)):
+        t1 = time.perf_counter()
+        [cands] = policy.propose([Query(init.pp, theorem.full_name)], cfg.candidates)
+        c.update(calls=1, tokens=sum(x.num_tokens for x in cands[:cfg.candidates]), model_s=time.perf_counter() - t1)
+        for cand in cands[:cfg.candidates]:
+            t2 = time.perf_counter()
+            why, ran = recheck_proof(theorem, make_env, cand.tactics)
+            c.update(samples=1, env_calls=ran, env_s=time.perf_counter() - t2)
+            if not why: return _sampled_result(theorem, "\n".join(cand.tactics), "", c, time.perf_counter() - t0)
+    return _sampled_result(theorem, None, reason, c, time.perf_counter() - t0)
 
 # %% ../nbs/09_search.ipynb #185dfda0
 def random_replay(seed: int,  # the random graph's seed

@@ -68,6 +68,8 @@ def test_minilean_pipeline_quick(quick_run):
         summary = json.loads((run / "prove" / "test" / r["policy"] / "seed-0" / "summary.json").read_text())
         assert summary["theorems"] == r["theorems"] == 2 and r["pass_rate"] == summary["pass_rate"]
         assert (run / "prove" / "test" / r["policy"] / "seed-0" / "results.jsonl").read_text().count("\n") == 2
+        manifest = json.loads((run / "prove" / "test" / r["policy"] / "seed-0" / "manifest.json").read_text())
+        assert manifest["config"]["strategy"] == ("sample" if r["policy"] == "whole" else "best-first")  # pass@k
     for g in ("step", "segment", "whole"):
         assert (run / "train" / g / "model" / "config.json").exists() and (run / "figures" / f"loss_{g}.png").exists()
         assert json.loads((run / "sft" / g / "report.json").read_text())["granularity"] == g

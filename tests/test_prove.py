@@ -259,3 +259,29 @@ def test_shipped_policy_configs_load(config):
     from segatp.sft_data import PROMPT_FORMATS
     cfg = load_policy_config(config)
     assert cfg.backend in BACKENDS and cfg.prompt_format in PROMPT_FORMATS and cfg.model
+
+
+def test_sampled_run_rechecks_honours_budget_and_resumes(tmp_path, theorems):
+    """`--strategy sample` (pass@k, as a whole-proof policy is evaluated): proofs re-check from scratch, model calls
+    stay within `--expansions`, a resume finishes the run, and a resume with the other strategy is refused."""
+    from segatp.core import Theorem
+    from segatp.minilean.env import MiniLeanEnv
+    from segatp.prove import AUTOMATION_TACTICS
+    from segatp.search import recheck_proof
+    run, args = tmp_path / "run", ["--strategy", "sample", "--expansions", "3"]
+    code, _, err = segatp("prove", theorems, "--out", run, "--limit", "10", *args)
+    assert code == 0, err
+    code, out, err = segatp("prove", theorems, "--out", run, *args, "--limit", "9", "--resume")
+    assert code == 2 and "config.limit" in err  # the limit is config too; same settings then
+    code, out, err = segatp("prove", theorems, "--out", run, *args, "--limit", "10", "--resume")
+    assert code == 0 and "0 searched now, 10 done before" in out, err
+    rows = results(run)
+    assert len(rows) == 10 and all(r["model_calls"] <= 3 and r["nodes"] <= r["model_calls"] * len(AUTOMATION_TACTICS) for r in rows)
+    assert json.loads((run / "manifest.json").read_text())["config"]["strategy"] == "sample"
+    proved = [r for r in rows if r["status"] == "proved"]
+    assert proved, "automation proves some of the ten theorems in one tactic"
+    for r in proved: assert recheck_proof(Theorem(r["theorem"], r["statement"]), MiniLeanEnv, r["proof"])[0] == ""
+    code, _, err = segatp("prove", theorems, "--out", run, "--limit", "10", "--expansions", "2", "--resume")
+    assert code == 2 and "config.strategy" in err
+    code, _, err = segatp("prove", theorems, "--out", tmp_path / "r2", "--strategy", "sample", "--rollout")
+    assert code == 2 and "--strategy best-first" in err
