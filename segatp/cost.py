@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core import DataError, SegatpError
+from .experiment import markdown_table
 from .prove import RESULTS, finished_rows
 from .runs import RunFolder
 
@@ -165,7 +166,7 @@ def measured_table(m: MeasuredRates) -> str:
             ("seconds / env call", f"{m.seconds_per_env_call:.3g}"),
             ("tokens / expansion", f"{m.tokens_per_expansion:.3g}"),
             ("model seconds / expansion", f"{m.model_seconds_per_expansion:.3g}")]
-    return "\n".join(["| measured | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
+    return markdown_table([{"measured": k, "value": v} for k, v in rows]).rstrip("\n")
 
 
 def cost_table(c: CostEstimate) -> str:
@@ -175,11 +176,11 @@ def cost_table(c: CostEstimate) -> str:
     tokens = "measured in the run" if t.tokens_per_candidate is None else "given"
     head = [f"Target: {t.theorems} theorems × {t.passes} passes × {t.expansions} expansions × {c.candidates} candidates; "
             f"{t.workers} Lean workers, {t.gpus} GPUs at {_num(t.tokens_per_second)} tokens/s each; "
-            f"{c.tactic_seconds:.3g} s per tactic ({tactic}); {c.tokens_per_candidate:.3g} tokens per candidate ({tokens}).", "",
-            "| cost | upper bound (full budget) | estimate (measured spend) |", "|---|---|---|"]
+            f"{c.tactic_seconds:.3g} s per tactic ({tactic}); {c.tokens_per_candidate:.3g} tokens per candidate ({tokens}).", ""]
     fields = [("expansions", "expansions"), ("env calls", "env_calls"), ("Lean core-hours", "lean_core_hours"),
               ("generated tokens", "generated_tokens"), ("GPU-hours", "gpu_hours"), ("wall hours", "wall_hours")]
-    rows = [f"| {k} | {_num(getattr(c.upper, f))} | {_num(getattr(c.estimate, f))} |" for k, f in fields]
+    rows = [markdown_table([{"cost": k, "upper bound (full budget)": _num(getattr(c.upper, f)),
+                             "estimate (measured spend)": _num(getattr(c.estimate, f))} for k, f in fields]).rstrip("\n")]
     notes = ["", "Upper bound: every search spends the whole budget. Estimate: a search that ended early in the run "
              "(proved, or out of open states) ends there again, the others spend the whole budget.",
              "Assumptions: env calls per expansion as measured, scaled by target/run candidates; one core per tactic; GPU-hours = tokens / (tokens/s per GPU); wall = max(core-hours / workers, GPU-hours / GPUs) "
