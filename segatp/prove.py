@@ -695,11 +695,11 @@ def _theorem_set(inputs: list[str], shard: str, limit: int, skip_bad: bool) -> t
 
 # %% ../nbs/11_prove.ipynb #2f28a37a
 def _run_config(env: str, policy_desc: dict, cfg: SearchConfig, rollout: RolloutConfig | None, timeout: float,
-                seed: int, limit: int, shard: str, skip_bad: bool) -> dict:
+                seed: int, limit: int, shard: str, skip_bad: bool, strategy: Strategy) -> dict:
     """The manifest's config: every setting that decides the results."""
     return {"env": env, "timeout": timeout, "policy": policy_desc, "search": asdict(cfg),
             "rollout": asdict(rollout) if rollout is not None else None, "seed": seed, "limit": limit,
-            "shard": shard, "skip_bad": skip_bad}
+            "shard": shard, "skip_bad": skip_bad, "strategy": strategy.value}
 
 
 def _prove_into(run: RunFolder, files: list[Path], selected: list[Theorem], prover: Prover, concurrency: int) -> dict:
@@ -746,7 +746,7 @@ def prove_command(theorems: list[str],  # theorem files or folders: corpus/miniF
     cfg, rcfg, run = budget.search_config(default_n), rollouts.config(), RunFolder(out)
     if budget.strategy is Strategy.SAMPLE and rcfg is not None:
         raise SegatpError("--rollout needs --strategy best-first (pass@k sampling has no search to roll out from)")
-    config = _run_config(env, desc, cfg, rcfg, budget.timeout, seed, limit, shard, skip_bad) | {"strategy": budget.strategy.value}
+    config = _run_config(env, desc, cfg, rcfg, budget.timeout, seed, limit, shard, skip_bad, budget.strategy)
     refuse_inputs(run.path / RESULTS, files)
     with run.lock():
         open_run(run, config, data_fingerprint(*files), {"seed": seed}, resume)
