@@ -13,7 +13,7 @@ def reqs(key: str) -> list[str]:
     return cfg.get(key, "").split()
 
 
-extras = {name: reqs(f"{name}_requirements") for name in ("dev", "train", "gpu", "lean")}
+extras = {name: reqs(f"{name}_requirements") for name in ("dev", "train", "gpu", "lean", "cluster")}
 extras["all"] = sorted({r for rs in extras.values() for r in rs})
 
 setuptools.setup(

@@ -11,6 +11,11 @@ Run: `python bench/search.py [--part scripted,memory,hf] [--model DIR] [--concur
 - hf: the tiny trained `hf` policy on the corpus test split, `--concurrency 1` versus K through the batching policy:
   expansions/s (target ≥ 4× from batching), the mean policy batch size, and the shares of wall time spent waiting
   on the policy and on the environment.
+- ray: the same tiny policy through `segatp prove` (`prove_command`): one process, local concurrency K, and a local
+  Ray cluster of 2 CPUs with 2 worker actors (K/2 searches each, each actor loading the model: no GPU, so no policy
+  server); expansions/s of each and whether the Ray results equal the local ones. The Ray overhead per theorem: the
+  automation baseline on the same theorems in one Ray actor against one local process (wall difference over
+  theorems); the cluster's start time apart.
 """
 import argparse
 import random
@@ -217,9 +222,61 @@ def bench_hf(model: str, limit: int, expansions: int, ks: list[int], workers: in
           "time over the run's wall; target K vs 1 ≥ 4×)")
 
 
+def prove_run(theorems: str, out: str, policy: str, expansions: int, concurrency: int, cluster) -> tuple[float, list]:
+    """One `prove_command` run, its summary table silenced: wall seconds and result rows."""
+    import contextlib, io, json
+    from pathlib import Path
+    from segatp.prove import Budget, prove_command
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        prove_command([theorems], out=out, policy=policy, budget=Budget(expansions=expansions),
+                      concurrency=concurrency, cluster=cluster)
+    return time.perf_counter() - t0, [json.loads(l) for l in (Path(out) / "results.jsonl").read_text().splitlines()]
+
+
+def bench_ray(model: str, limit: int, expansions: int, k: int, max_new_tokens: int) -> None:
+    """Part (d): expansions/s of one process, local concurrency K and local Ray with 2 actors; Ray's overhead per theorem."""
+    import tempfile
+    from pathlib import Path
+    import ray
+    from segatp.cluster import Cluster, RayAddress
+    same = lambda a, b: (sorted((r["key"], r["status"], r["expansions"], r["proof"]) for r in a)
+                         == sorted((r["key"], r["status"], r["expansions"], r["proof"]) for r in b))
+    with tempfile.TemporaryDirectory() as d:
+        theorems = Path(d) / "theorems.jsonl"
+        lines = TEST_SPLIT.read_text().splitlines(keepends=True)
+        theorems.write_text("".join(lines[:limit] if limit else lines))
+        n = len(theorems.read_text().splitlines())
+        (Path(d) / "policy.yaml").write_text(f"backend: hf\nmodel: {model}\ndevice: cpu\n"
+                                             f"gen:\n  max_new_tokens: {max_new_tokens}\n")
+        pol, local = str(Path(d) / "policy.yaml"), Cluster()
+        print(f"(d) tiny hf policy ({model}) through segatp prove, {n} corpus test theorems, budget {expansions} "
+              f"expansions, 4 candidates, ≤ {max_new_tokens} new tokens")
+        runs = [("one process", 1, local), (f"local concurrency {k}", k, local)]
+        t0 = time.perf_counter()
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        start = time.perf_counter() - t0
+        runs.append((f"Ray, 2 actors × {max(1, k // 2)}", max(1, k // 2), Cluster(RayAddress(""), 2)))
+        print(f"{'run':<24} {'proved':>6} {'expans':>6} {'wall s':>7} {'expans/s':>9} {'same results':>12}")
+        base = None
+        for i, (name, conc, cluster) in enumerate(runs):
+            wall, rows = prove_run(str(theorems), f"{d}/run{i}", pol, expansions, conc, cluster)
+            base = base or rows
+            ex = sum(r["expansions"] for r in rows)
+            print(f"{name:<24} {sum(r['status'] == 'proved' for r in rows):>6} {ex:>6} {wall:>7.1f} {ex / wall:>9.2f} "
+                  f"{str(same(rows, base)):>12}")
+        a_wall, rows = prove_run(str(TEST_SPLIT), f"{d}/auto-local", "automation", expansions, 1, local)
+        r_wall, _ = prove_run(str(TEST_SPLIT), f"{d}/auto-ray", "automation", expansions, 1, Cluster(RayAddress(""), 1))
+        ray.shutdown()
+    print(f"    Ray overhead per theorem (automation on all {len(rows)} test theorems, 1 actor vs 1 process, the "
+          f"actor's start included): {(r_wall - a_wall) / len(rows) * 1000:.1f} ms ({r_wall:.1f} s vs {a_wall:.1f} s); "
+          f"the local cluster took {start:.1f} s to start (model runs' walls include loading the model: once per "
+          f"process, once per actor)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", default="scripted,memory,hf", help="comma-separated: scripted, memory, hf")
+    ap.add_argument("--part", default="scripted,memory,hf,ray", help="comma-separated: scripted, memory, hf, ray")
     ap.add_argument("--limit", type=int, default=0, help="corpus test theorems to search (0: all)")
     ap.add_argument("--expansions", type=int, default=50, help="expansion budget per theorem (scripted, hf)")
     ap.add_argument("--nodes", type=int, default=10_000, help="tree size for the memory benchmark")
@@ -240,6 +297,9 @@ def main():
     if "hf" in parts:
         bench_hf(args.model, args.hf_limit, args.hf_expansions, [int(k) for k in args.concurrency.split(",")],
                  args.workers, args.max_new_tokens, args.threads)
+    if "ray" in parts:
+        bench_ray(args.model, args.hf_limit, args.hf_expansions, max(int(k) for k in args.concurrency.split(",")),
+                  args.max_new_tokens)
 
 
 if __name__ == "__main__":

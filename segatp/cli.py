@@ -76,6 +76,8 @@ def _type_spec(base, positional: bool, default) -> dict:
     """The `add_argument` keywords that follow from a parameter's type."""
     if base is bool: return {"action": "store_true"}
     if (choices := _choices(base)) is not None: return {"choices": choices, "type": type(choices[0])}
+    if isinstance(base, type) and issubclass(base, str) and hasattr(base, "bare"):
+        return {"nargs": "?", "const": base.bare, "type": base, "metavar": getattr(base, "metavar", None)}
     if typing.get_origin(base) is list:
         item = (typing.get_args(base) or (str,))[0]
         return {"nargs": "+", "type": item} if positional else {"action": "append", "type": item, "default": list(default)}

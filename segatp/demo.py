@@ -29,12 +29,12 @@ from .stats import dataset_stats, plot_goal_curve, plot_stats, save_figure
 from .trajectory import LoadReport, Trajectory, iter_trajectories, load_minif2f
 
 # %% auto #0
-__all__ = ['SIZES', 'POLICIES', 'COSTS', 'DemoSize', 'corpus_dir', 'goal_changes', 'build_datasets', 'TrainPlan', 'plan_training',
-           'TrainedModel', 'train_model', 'spread_theorems', 'corpus_test_theorems', 'minif2f_theorems', 'PolicyRun',
-           'demo_policies', 'make_prover', 'run_policy', 'summarize_policy', 'results_table', 'table_markdown',
-           'csv_text', 'family_table', 'stop_reason', 'stop_table', 'plot_pass_rates', 'plot_budget_curves',
-           'plot_segment_lengths', 'plot_rollout_effect', 'plot_train_losses', 'train_models', 'search_all',
-           'write_report', 'demo_theorems', 'run_demo', 'demo_command']
+__all__ = ['SIZES', 'POLICIES', 'COSTS', 'FULL_BOUNDARIES', 'DemoSize', 'corpus_dir', 'goal_changes', 'build_datasets',
+           'TrainPlan', 'plan_training', 'TrainedModel', 'train_model', 'spread_theorems', 'corpus_test_theorems',
+           'minif2f_theorems', 'PolicyRun', 'demo_policies', 'make_prover', 'run_policy', 'summarize_policy',
+           'results_table', 'table_markdown', 'csv_text', 'family_table', 'stop_reason', 'stop_table',
+           'plot_pass_rates', 'plot_budget_curves', 'plot_segment_lengths', 'plot_rollout_effect', 'plot_train_losses',
+           'train_models', 'search_line', 'search_all', 'write_report', 'demo_theorems', 'run_demo', 'demo_command']
 
 # %% ../nbs/12_demo.ipynb #3fe14cc7
 @dataclass(frozen=True)
@@ -229,22 +229,23 @@ def demo_policies(models: dict[str, TrainedModel]) -> list[PolicyRun]:  # one tr
             PolicyRun("segment", "segment", models["segment"]), PolicyRun("whole (pass@k)", "whole", models["whole"])]
 
 
-def _lm_policy(model: TrainedModel, backends: dict):
-    """The sampling policy of a trained model (one loaded backend per model folder, shared by its policy runs)."""
+def _lm_policy(model: TrainedModel, backends: dict, seed: int):
+    """The seeded sampling policy of a trained model (one loaded backend per model folder, shared by its policy runs)."""
     from segatp.lm import HFBackend
     from segatp.policy import GenConfig, LMPolicy
     if model.model_dir not in backends: backends[model.model_dir] = HFBackend(model.model_dir, "cpu")
-    return LMPolicy(backends[model.model_dir], "bfs-prover", GenConfig(max_new_tokens=model.plan.max_new_tokens))
+    return LMPolicy(backends[model.model_dir], "bfs-prover", GenConfig(max_new_tokens=model.plan.max_new_tokens, seed=seed))
 
 
-def make_prover(run: PolicyRun, make_env: Callable[[Theorem], ProofEnv], size: DemoSize, backends: dict) -> Callable:
+def make_prover(run: PolicyRun, make_env: Callable[[Theorem], ProofEnv], size: DemoSize, backends: dict,
+                seed: int) -> Callable:
     """The job for one theorem of a policy run: a search, a rollout search, or pass@k sampling."""
     from segatp.prove import AUTOMATION_TACTICS, BatchingPolicy, Prover, Strategy, automation_policy
     from segatp.rollout import RolloutConfig, greedy
     if run.model is None:
         return Prover(make_env, automation_policy(), SearchConfig(size.expansions, len(AUTOMATION_TACTICS), 0))
     cfg = SearchConfig(size.expansions, size.candidates, size.max_tokens)
-    lm = _lm_policy(run.model, backends)
+    lm = _lm_policy(run.model, backends, seed)
     batched = BatchingPolicy(lm, 32, callers=size.concurrency)
     if run.granularity == "whole":
         return Prover(make_env, batched, replace(cfg, candidates=size.samples), strategy=Strategy.SAMPLE)
@@ -263,11 +264,8 @@ def run_policy(run: PolicyRun,  # the policy
     from segatp.prove import run_envs, run_searches
     tag = {t.key: (b, f) for b, f, t in theorems}
     conc = 1 if run.model is None else size.concurrency
-    if run.model is not None:
-        import torch
-        torch.manual_seed(seed)
     with run_envs("minilean", size.timeout, concurrency=conc) as make_env:
-        prover = make_prover(run, make_env, size, backends)
+        prover = make_prover(run, make_env, size, backends, seed)
         rows = list(run_searches(prover, [t for _, _, t in theorems], conc))
     train_seed = run.model.seed if run.model else None
     return sorted(({**r, "benchmark": tag[r["key"]][0], "family": tag[r["key"]][1], "policy": run.policy,
@@ -472,7 +470,8 @@ def train_models(reports: dict[str, SFTReport], out: Path, size: DemoSize,
     return models
 
 
-def _search_line(policy: str, seed: int, rows: list[dict], seconds: float) -> str:
+def search_line(policy: str, seed: int, rows: list[dict], seconds: float) -> str:
+    """The progress line of one policy's search with one seed."""
     n, k = len(rows), sum(r["status"] == "proved" for r in rows)
     mean = lambda f: sum(r[f] for r in rows) / max(n, 1)
     return (f"search {policy:<16} seed {seed}: {k:3d}/{n} proved in {seconds:5.0f} s "
@@ -490,7 +489,7 @@ def search_all(models: list[TrainedModel], theorems: list[tuple[str, str, Theore
     for run, seed in runs:
         t0 = time.perf_counter()
         got = run_policy(run, seed, theorems, size, backends)
-        echo(_search_line(run.policy, seed, got, time.perf_counter() - t0))
+        echo(search_line(run.policy, seed, got, time.perf_counter() - t0))
         rows += got
     return rows
 
@@ -528,8 +527,9 @@ def run_demo(out: Path,  # the demo's folder: datasets, models, results, tables
              size: DemoSize = SIZES["default"],  # how big
              echo: Callable[[str], None] = lambda s: None,  # where progress lines go
              threads: int = 1,  # torch threads (1 is fastest for the tiny model on a small or shared CPU)
+             boundaries: str | None = None,  # a size name: then also compare the boundary rules at it (`12b_boundaries`)
              ) -> dict:
-    """Data, training, search and report; the summary."""
+    """Data, training, search and report (and the boundary-rule comparison if asked); the summary."""
     import torch
     t0, cpu0, inputs = time.perf_counter(), time.process_time(), [corpus_dir() / "trajectories_train.jsonl"]
     torch.set_num_threads(threads)
@@ -549,17 +549,26 @@ def run_demo(out: Path,  # the demo's folder: datasets, models, results, tables
     echo("\n" + table_markdown(summary["table"]))
     echo("why attempts ended:\n" + csv_text(stop_table(rows)))
     echo(f"done: {notes[0]} → {out}/table.md, table.csv, stops.csv, families.csv, results.jsonl; figures in {figures}")
+    if boundaries:
+        from segatp.boundaries import run_boundaries_notebook
+        echo(f"boundaries: every boundary rule's segment policy at {boundaries} size → {out}/boundaries/ …")
+        echo(f"boundaries: done → {run_boundaries_notebook(out / 'boundaries', figures, boundaries, threads=threads)}")
     return summary
 
 # %% ../nbs/12_demo.ipynb #c1771534
+FULL_BOUNDARIES = "default"  # the size of the boundary-rule comparison that `--full` runs
+
+
 def demo_command(*,
                  out: str = "runs/demo",  # folder for the datasets, models, results and tables
                  figures: str = "figures",  # folder for the figures
                  quick: bool = False,  # the small version: a few training steps, a few theorems, one seed (about a minute)
-                 full: bool = False,  # three training seeds per granularity, the whole test split, all in-fragment miniF2F
+                 full: bool = False,  # three training seeds per granularity, the whole test split, all in-fragment miniF2F, then the boundary-rule comparison
                  ) -> int:
     """The paper's comparison in miniature: step / segment / whole policies under one token budget, on a CPU."""
     if quick and full: raise SegatpError("choose --quick or --full, not both")
     size = SIZES["quick" if quick else "full" if full else "default"]
-    with output_lock(out): run_demo(Path(out), Path(figures), size, echo=lambda s: print(s, flush=True))
+    with output_lock(out):
+        run_demo(Path(out), Path(figures), size, echo=lambda s: print(s, flush=True),
+                 boundaries=FULL_BOUNDARIES if full else None)
     return 0

@@ -5,6 +5,7 @@
 # %% ../nbs/07_policy.ipynb #4a848fed
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,7 @@ from .sft_data import PromptFormat, get_prompt_format
 
 # %% auto #0
 __all__ = ['AUTOMATION', 'BACKENDS', 'Query', 'Completion', 'Candidate', 'render_prompt', 'completion_tactics',
-           'truncate_at_stop', 'Hygiene', 'GenConfig', 'Backend', 'Policy', 'LMPolicy', 'ScriptedPolicy',
+           'truncate_at_stop', 'Hygiene', 'GenConfig', 'Backend', 'Policy', 'draw_seed', 'LMPolicy', 'ScriptedPolicy',
            'PolicyConfig', 'make_backend', 'load_policy']
 
 # %% ../nbs/07_policy.ipynb #4eb0048e
@@ -28,6 +29,7 @@ class Query:
     state: str  # the pretty-printed tactic state
     theorem: str = ""  # the theorem's full name
     proof_before: str = ""  # the tactics so far, one per line
+    draw: int = 0  # how many times this query was asked before (a seeded policy samples afresh for each draw)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,13 @@ class Policy(Protocol):
     def propose(self, queries: Sequence[Query], n: int) -> list[list[Candidate]]: ...
 
 # %% ../nbs/07_policy.ipynb #105e4866
+def draw_seed(seed: int,  # the policy's sampling seed
+              draw: int) -> int:  # the query's draw (0: the seed itself)
+    """The sampling seed of a query's `draw`-th asking: a hash of the two, below 2**31."""
+    if not draw: return seed
+    return int.from_bytes(hashlib.blake2b(f"{seed}\0{draw}".encode(), digest_size=8).digest(), "big") % 2**31
+
+
 class LMPolicy:
     """A policy that renders queries in a prompt format and asks a language-model backend."""
 
@@ -135,8 +144,13 @@ class LMPolicy:
 
     def propose(self, queries: Sequence[Query], n: int) -> list[list[Candidate]]:
         """Up to `n` clean candidates per query, best first."""
-        t0 = time.perf_counter()
-        raw = self.backend.complete(self.prompts(queries), n, self.gen, (self.fmt.end, *self.fmt.stop))
+        t0, raw = time.perf_counter(), [None] * len(queries)
+        draws: dict[int, list[int]] = {}
+        for i, q in enumerate(queries): draws.setdefault(q.draw if self.gen.seed is not None else 0, []).append(i)
+        for draw, idx in draws.items():
+            gen = replace(self.gen, seed=draw_seed(self.gen.seed, draw)) if draw else self.gen
+            got = self.backend.complete(self.prompts([queries[i] for i in idx]), n, gen, (self.fmt.end, *self.fmt.stop))
+            for i, cs in zip(idx, got): raw[i] = cs
         self.model_seconds += time.perf_counter() - t0
         self.calls += 1
         return [self.hygiene.apply([self.candidate(c) for c in cs])[:n] for cs in raw]

@@ -16,9 +16,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, fields
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -26,6 +27,7 @@ import msgspec
 from tqdm.auto import tqdm
 
 from .backends import Env, env_factory
+from .cluster import Cluster, RemotePolicy, ray_workers
 from .core import (BackendCrash, DataError, LeanError, ProofEnv, ProofFinished, SegatpError, TacticResult,
                          TacticState, Theorem)
 from .corpus import CorpusTheorem
@@ -669,11 +671,19 @@ def make_policy(spec: str,  # `automation`, or a YAML/JSON policy config file
 
 
 def _share(policy: Policy, rollout: RolloutConfig | None, concurrency: int, batch: int) -> tuple[Policy, Policy | None]:
-    """The search's and the rollouts' policies, batched when several searches share them."""
+    """The search's and the rollouts' policies (None: no rollouts), batched when several searches share them."""
     rp = greedy(policy, rollout.temperature) if rollout is not None else None
-    if concurrency <= 1: return policy, None
+    if concurrency <= 1: return policy, rp
     wrap = lambda p: BatchingPolicy(p, batch, callers=concurrency)
-    return wrap(policy), (wrap(rp) if rp is not None and rp is not policy else None)
+    shared = wrap(policy)
+    return shared, (None if rp is None else shared if rp is policy else wrap(rp))
+
+
+def _policies(build: Callable[[], Policy], seed: int, rollout: RolloutConfig | None,
+              callers: int) -> tuple[Policy, Policy | None]:
+    """The run's seeded policies for searches and rollouts, shared by `callers` concurrent searches."""
+    pol = seeded(build(), seed)
+    return _share(pol, rollout, callers, getattr(getattr(pol, "gen", None), "batch_size", 32))
 
 # %% ../nbs/11_prove.ipynb #6bf8fb4e
 def _check_run_options(concurrency: int, workers: int, limit: int, shard: str) -> None:
@@ -702,15 +712,35 @@ def _run_config(env: str, policy_desc: dict, cfg: SearchConfig, rollout: Rollout
             "shard": shard, "skip_bad": skip_bad, "strategy": strategy.value}
 
 
-def _prove_into(run: RunFolder, files: list[Path], selected: list[Theorem], prover: Prover, concurrency: int) -> dict:
+def _prove_into(run: RunFolder, files: list[Path], selected: list[Theorem],
+                searches: Callable[[list[Theorem]], Iterable[dict]]) -> dict:  # theorems → their rows as they finish
     """Search the selected theorems that have no results line yet, appending theirs; what this session did."""
     path = run.path / RESULTS
     with output_file(path, files, "ab") as f:
         rows, dropped = finished_rows(path)
         todo = [t for t in selected if t.key not in rows]
         solved = sum(rows[t.key]["status"] == "proved" for t in selected if t.key in rows)
-        n = write_results(run_searches(prover, todo, concurrency), f, len(selected), len(selected) - len(todo), solved)
+        n = write_results(searches(todo), f, len(selected), len(selected) - len(todo), solved)
     return {"searched": n, "done_before": len(selected) - len(todo), "truncated_dropped": dropped}
+
+
+@contextmanager
+def _prover(envs: Callable[[], AbstractContextManager[Callable[[Theorem], ProofEnv]]],  # opens the environments
+            policies: Callable[[], tuple[Policy, Policy | None]],  # the search's and the rollouts' policies
+            cfg: SearchConfig, rollout: RolloutConfig | None, strategy: Strategy) -> Iterator[Prover]:
+    """A run's prover, with its environments open for the block."""
+    search_pol, roll_pol = policies()
+    with envs() as make_env: yield Prover(make_env, search_pol, cfg, rollout, roll_pol, strategy)
+
+
+def _actor_prover(envs: Callable, policies: Callable[[int], tuple[Policy, Policy | None]], concurrency: int,
+                  cfg: SearchConfig, rollout: RolloutConfig | None, strategy: Strategy,
+                  server: object | None = None,  # the node's policy server (`cluster.PolicyServer`), or None: its own policy
+                  ) -> AbstractContextManager[Prover]:
+    """A Ray worker actor's prover: its own environments, and the node's policy server or its own policy."""
+    if server is None: return _prover(envs, partial(policies, concurrency), cfg, rollout, strategy)
+    remote = lambda: (RemotePolicy(server), RemotePolicy(server, True) if rollout is not None else None)
+    return _prover(envs, remote, cfg, rollout, strategy)
 
 
 def _finish(run: RunFolder, selected: list[Theorem], session: dict) -> dict:
@@ -738,6 +768,7 @@ def prove_command(theorems: list[str],  # theorem files or folders: corpus/miniF
                   skip_bad: bool = False,  # skip malformed records with a counted warning
                   project: str | None = None,  # lean-repl: a Lean project with the REPL
                   repl_cmd: str | None = None,  # lean-repl: a command that starts a REPL
+                  cluster: Cluster = Cluster(),  # run the searches on Ray worker actors
                   ) -> int:
     """Search for proofs of theorems and keep a kill-safe, resumable run folder with a cost ledger."""
     _check_run_options(concurrency, workers, limit, shard)
@@ -750,11 +781,16 @@ def prove_command(theorems: list[str],  # theorem files or folders: corpus/miniF
     refuse_inputs(run.path / RESULTS, files)
     with run.lock():
         open_run(run, config, data_fingerprint(*files), {"seed": seed}, resume)
-        pol = seeded(build(), seed)
-        search_pol, roll_pol = _share(pol, rcfg, concurrency, getattr(getattr(pol, "gen", None), "batch_size", 32))
-        with run_envs(env, budget.timeout, workers, concurrency, project, repl_cmd) as make_env:
-            prover = Prover(make_env, search_pol, cfg, rcfg, roll_pol, budget.strategy)
-            session = _prove_into(run, files, selected, prover, concurrency)
-        _finish(run, selected, session | {"concurrency": concurrency, "workers": workers,
-                                          "mean_policy_batch": getattr(search_pol, "mean_batch", 1.0)})
+        envs = partial(run_envs, env, budget.timeout, workers, concurrency, project, repl_cmd)
+        policies = partial(_policies, build, seed, rcfg)
+        if cluster.ray is None:
+            with _prover(envs, partial(policies, concurrency), cfg, rcfg, budget.strategy) as prover:
+                session = _prove_into(run, files, selected, lambda todo: run_searches(prover, todo, concurrency))
+                session["mean_policy_batch"] = getattr(prover.policy, "mean_batch", 1.0)
+        else:
+            setup = partial(_actor_prover, envs, policies, concurrency, cfg, rcfg, budget.strategy)
+            model = desc.get("backend") not in (None, "scripted")
+            with ray_workers(cluster, setup, concurrency, policies if model else None) as pool:
+                session = _prove_into(run, files, selected, partial(pool.map, label=lambda t: t.full_name)) | pool.stats()
+        _finish(run, selected, session | {"concurrency": concurrency, "workers": workers})
     return 0

@@ -646,7 +646,7 @@ def sample_proofs(theorem: Theorem,  # the theorem
     c["env_s"] += time.perf_counter() - t0
     while not (reason := _budget_spent(cfg, c, t0)):
         t1 = time.perf_counter()
-        [cands] = policy.propose([Query(init.pp, theorem.full_name)], cfg.candidates)
+        [cands] = policy.propose([Query(init.pp, theorem.full_name, draw=c["calls"])], cfg.candidates)
         c.update(calls=1, tokens=sum(x.num_tokens for x in cands[:cfg.candidates]), model_s=time.perf_counter() - t1)
         for cand in cands[:cfg.candidates]:
             t2 = time.perf_counter()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import itertools
 import sys
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
@@ -16,6 +18,7 @@ import msgspec
 from tqdm.auto import tqdm
 
 from .backends import Env, check_timeout, env_factory
+from .cluster import Cluster, ray_workers
 from .core import DataError, ProofEnv, SegatpError, TacticRun, Theorem, Verdict, run_tactics
 from .lexer import split_tactics
 from .outputs import output_file, refuse_inputs, repair_jsonl_end
@@ -126,15 +129,23 @@ def _resume(proofs: list[WholeProof], out: Path, failed: Path, retry: bool) -> t
     return todo, keep, len(proofs) - len(todo)
 
 
-def _trace_into(proofs: list[WholeProof], make_env: Callable[[Theorem], ProofEnv], fout: IO[bytes],
-                ffail: IO[bytes]) -> Counter:
-    """Trace the proofs, writing proved rows to `fout` and the others to `ffail`; the count of each verdict."""
+@contextmanager
+def _tracer(env: Env, timeout: float, project: str | None,
+            repl_cmd: str | None) -> Iterator[Callable[[WholeProof], tuple[str, TraceResult]]]:
+    """A job tracing one whole proof to (its key, the result), with the backend open for the block."""
+    with env_factory(env, timeout, project, repl_cmd) as make_env:
+        yield lambda w: (w.key, trace_whole_proof(w.to_theorem(), w.proof, make_env))
+
+
+def _trace_into(results: Iterable[tuple[str, TraceResult]],  # (key, result) as each proof is traced
+                total: int,  # how many will come
+                fout: IO[bytes], ffail: IO[bytes]) -> Counter:
+    """Write proved rows to `fout` and the others to `ffail` as they come; the count of each verdict."""
     counts: Counter = Counter()
-    for w in tqdm(proofs, desc="tracing", unit=" proof", file=sys.stderr, disable=None):
-        res = trace_whole_proof(w.to_theorem(), w.proof, make_env)
+    for key, res in tqdm(results, total=total, desc="tracing", unit=" proof", file=sys.stderr, disable=None):
         counts[res.verdict] += 1
         f = fout if res.verdict.ok else ffail
-        f.write(msgspec.json.encode(res.row(w.key)) + b"\n")
+        f.write(msgspec.json.encode(res.row(key)) + b"\n")
         f.flush()
     return counts
 
@@ -149,6 +160,7 @@ def trace_command(inputs: list[str],  # whole-proof JSONL files, .lean files or 
                   skip_bad: bool = False,  # skip malformed records and lines with a counted warning
                   retry_failed: bool = False,  # trace again the proofs that OUT.failed.jsonl holds
                   limit: int = 0,  # trace only the first N whole proofs of the inputs (a slice of a hub dataset); 0: all
+                  cluster: Cluster = Cluster(),  # trace on Ray worker actors, each with its own backend
                   ) -> int:
     """Replay whole proofs (datasets, .lean files, hf:NAME) into trajectories; resumable."""
     check_timeout(timeout)
@@ -162,7 +174,12 @@ def trace_command(inputs: list[str],  # whole-proof JSONL files, .lean files or 
         dropped = repair_jsonl_end(path, "its proof is traced again") + repair_jsonl_end(failed, "its proof is traced again")
         todo, keep, done = _resume(proofs, path, failed, retry_failed)
         for rec in keep: ffail.write(msgspec.json.encode(rec) + b"\n")
-        with env_factory(env, timeout, project, repl_cmd) as make_env: counts = _trace_into(todo, make_env, fout, ffail)
+        tracer = partial(_tracer, env, timeout, project, repl_cmd)
+        if cluster.ray is None:
+            with tracer() as job: counts = _trace_into(map(job, todo), len(todo), fout, ffail)
+        else:
+            with ray_workers(cluster, tracer) as pool:
+                counts = _trace_into(pool.map(todo, label=lambda w: w.theorem), len(todo), fout, ffail)
     print(f"{counts[Verdict.PROVED]} traced → {path}; {counts[Verdict.FAILED]} failed, "
           f"{counts[Verdict.ERROR]} outside the backend → {failed} ({done} done before, skipped)")
     if report.no_proof or report.bad or dropped:

@@ -20,9 +20,15 @@ echo "ok: segatp/ matches nbdev_export, notebooks are clean"
 # cells flagged `#| shared` need the real public data (../shared/data): run them wherever it is present (CI)
 flags=()
 if python -c "from segatp.core import shared_data_dir; raise SystemExit(shared_data_dir() is None)"; then
-  flags=(--flags shared)
+  flags=(shared)
 else
   echo "note: ../shared/data is absent: notebook cells flagged 'shared' are skipped"
 fi
-nbdev_test --path nbs --n_workers 2 "${flags[@]}"
+# cells flagged `ray` start a local Ray cluster: run them wherever Ray is installed (the cluster extra; CI)
+if python -c "import ray" 2>/dev/null; then
+  flags+=(ray)
+else
+  echo "note: Ray is not installed (pip install -e \".[cluster]\"): notebook cells flagged 'ray' are skipped"
+fi
+nbdev_test --path nbs --n_workers 2 --flags "${flags[*]}"
 python -m pytest tests -q -p no:cacheprovider "$@"

@@ -41,6 +41,18 @@ def test_demo_quick_end_to_end(tmp_path):
     for f in FIGURES: assert (fig / f).stat().st_size > 5_000, f
     assert "train    step" in stdout and "search step + rollouts" in stdout and "done: " in stdout
 
+    # the searches are reproducible: a seeded model policy searched again gives the same rows, pass@k included
+    from pathlib import Path
+    from segatp.demo import SIZES, PolicyRun, TrainedModel, demo_theorems, plan_training, run_policy
+    from segatp.prove import TIMING_FIELDS
+    theorems, backends = demo_theorems(SIZES["quick"], lambda s: None), {}
+    strip = lambda rs: sorted(({k: v for k, v in r.items() if k not in TIMING_FIELDS} for r in rs), key=lambda r: r["key"])
+    for policy, g in (("segment", "segment"), ("whole (pass@k)", "whole")):
+        plan = plan_training(out / f"sft_{g}", g, SIZES["quick"].train_tokens)
+        model = TrainedModel(g, 0, Path(out / f"train_{g}_seed0" / "model"), plan, 0, 0.0, None, None, None)
+        again = run_policy(PolicyRun(policy, g, model), 0, theorems, SIZES["quick"], backends)
+        assert strip(again) == strip([r for r in rows if r["policy"] == policy]), policy
+
 
 def test_demo_refuses_quick_and_full(tmp_path):
     code, _, err = segatp("demo", "--quick", "--full", "--out", tmp_path / "x")
