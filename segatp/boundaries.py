@@ -19,7 +19,7 @@ from .outputs import write_output
 from .segment import SegmentRule
 from .sft_data import SFTReport, build_sft_dataset
 from .stats import save_figure
-from .trajectory import LoadReport, Trajectory, iter_trajectories
+from .trajectory import Trajectory
 
 # %% auto #0
 __all__ = ['RULES', 'NOTEBOOK', 'BoundaryRule', 'build_rule_data', 'data_row', 'train_rule_models', 'search_rules',
@@ -73,17 +73,9 @@ def train_rule_models(out: Path,  # the comparison's folder (`sft_SLUG/` in it; 
                       ) -> list[tuple[BoundaryRule, TrainedModel]]:
     """One segment model per rule and training seed, each with the size's token budget."""
     plans = {b.name: demo.plan_training(out / f"sft_{b.slug}", "segment", size.train_tokens) for b in rules}
-    models = []
-    for seed in range(size.train_seeds):
-        for b in rules:
-            p = plans[b.name]
-            echo(f"train {b.name:<14} (seed {seed}): {p.examples} examples × {p.tokens_per_example:.0f} tokens → "
-                 f"{p.steps} steps for {size.train_tokens} tokens …")
-            m = demo.train_model(p, out / f"sft_{b.slug}", out / f"train_{b.slug}_seed{seed}", seed=seed)
-            echo(f"      {m.tokens} tokens in {m.seconds:.0f} s, loss {m.first_loss:.2f} → {m.last_loss:.2f}, "
-                 f"valid {m.valid_loss:.2f}")
-            models.append((b, m))
-    return models
+    return [(b, demo.train_logged(plans[b.name], out / f"sft_{b.slug}", out / f"train_{b.slug}_seed{seed}", seed,
+                                  f"{b.name:<14}", size.train_tokens, echo))
+            for seed in range(size.train_seeds) for b in rules]
 
 
 def search_rules(models: Sequence[tuple[BoundaryRule, TrainedModel]],  # from `train_rule_models`
@@ -95,9 +87,7 @@ def search_rules(models: Sequence[tuple[BoundaryRule, TrainedModel]],  # from `t
     backends, rows = {}, []
     for b, m in models:
         for s in range(size.search_seeds):
-            t0 = time.perf_counter()
-            got = demo.run_policy(demo.PolicyRun(b.name, "segment", m), m.seed + s, theorems, size, backends)
-            echo(demo.search_line(b.name, m.seed + s, got, time.perf_counter() - t0))
+            got = demo.search_logged(demo.PolicyRun(b.name, "segment", m), m.seed + s, theorems, size, backends, echo)
             rows += [{**r, "rule": b.name} for r in got]
     return rows
 
@@ -154,11 +144,9 @@ def run_boundaries(out: Path,  # the comparison's folder: datasets, models, resu
                    ) -> dict:
     """Data, training, search and report for every boundary rule; the summary."""
     import torch
-    t0, cpu0, inputs = time.perf_counter(), time.process_time(), [demo.corpus_dir() / "trajectories_train.jsonl"]
+    t0, cpu0 = time.perf_counter(), time.process_time()
     torch.set_num_threads(threads)
-    report = LoadReport()
-    trajs = list(iter_trajectories(inputs, report))[:size.trajectories]
-    echo(f"data: loaded {report.summary()}" + (f"; using the first {len(trajs)}" if size.trajectories else ""))
+    trajs, _, inputs = demo.training_trajectories(size, echo)
     reports = build_rule_data(trajs, out, inputs, rules)
     data = [data_row(b, reports[b.name], out / f"sft_{b.slug}") for b in rules]
     for d in data: echo(f"data: {d['rule']:<14} {d['train']} train / {d['valid']} valid, {d['mean_tactics']} tactics per segment")

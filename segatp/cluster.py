@@ -154,6 +154,8 @@ class RayWorkers:
     def __enter__(self) -> RayWorkers: return self
 
     def __exit__(self, *exc) -> None:
+        closing = [a.close.remote() for a in self.actors]  # environments closed (REPL processes stopped) first
+        self.ray.wait(closing, num_returns=len(closing), timeout=60)  # a dead actor's call fails at once
         for a in self.actors: self.ray.kill(a, no_restart=True)
 
 # %% ../nbs/11b_cluster.ipynb #65527781

@@ -29,12 +29,13 @@ from .stats import dataset_stats, plot_goal_curve, plot_stats, save_figure
 from .trajectory import LoadReport, Trajectory, iter_trajectories, load_minif2f
 
 # %% auto #0
-__all__ = ['SIZES', 'POLICIES', 'COSTS', 'FULL_BOUNDARIES', 'DemoSize', 'corpus_dir', 'goal_changes', 'build_datasets',
-           'TrainPlan', 'plan_training', 'TrainedModel', 'train_model', 'spread_theorems', 'corpus_test_theorems',
-           'minif2f_theorems', 'PolicyRun', 'demo_policies', 'make_prover', 'run_policy', 'summarize_policy',
-           'results_table', 'table_markdown', 'csv_text', 'family_table', 'stop_reason', 'stop_table',
-           'plot_pass_rates', 'plot_budget_curves', 'plot_segment_lengths', 'plot_rollout_effect', 'plot_train_losses',
-           'train_models', 'search_line', 'search_all', 'write_report', 'demo_theorems', 'run_demo', 'demo_command']
+__all__ = ['SIZES', 'POLICIES', 'COSTS', 'FULL_BOUNDARIES', 'DemoSize', 'corpus_dir', 'training_trajectories', 'goal_changes',
+           'build_datasets', 'TrainPlan', 'plan_training', 'TrainedModel', 'train_model', 'spread_theorems',
+           'corpus_test_theorems', 'minif2f_theorems', 'PolicyRun', 'demo_policies', 'make_prover', 'run_policy',
+           'summarize_policy', 'results_table', 'table_markdown', 'csv_text', 'family_table', 'stop_reason',
+           'stop_table', 'plot_pass_rates', 'plot_budget_curves', 'plot_segment_lengths', 'plot_rollout_effect',
+           'plot_train_losses', 'train_logged', 'train_models', 'search_logged', 'search_all', 'write_report',
+           'demo_theorems', 'run_demo', 'demo_command']
 
 # %% ../nbs/12_demo.ipynb #3fe14cc7
 @dataclass(frozen=True)
@@ -78,6 +79,16 @@ def corpus_dir() -> Path:
     if not (d / "trajectories_train.jsonl").is_file():
         raise DataError("the corpus is missing: run segatp from a checkout, or `segatp corpus generate`", d)
     return d
+
+
+def training_trajectories(size: DemoSize,  # how many to use (`trajectories`)
+                          echo: Callable[[str], None],  # where the progress line goes
+                          ) -> tuple[list[Trajectory], LoadReport, list[Path]]:
+    """The corpus's training trajectories a size uses, what loading them reported, and the file they come from."""
+    inputs, report = [corpus_dir() / "trajectories_train.jsonl"], LoadReport()
+    trajs = list(iter_trajectories(inputs, report))[:size.trajectories]
+    echo(f"data: loaded {report.summary()}" + (f"; using the first {len(trajs)}" if size.trajectories else ""))
+    return trajs, report, inputs
 
 
 def goal_changes(traj: Trajectory) -> int:
@@ -454,28 +465,40 @@ def plot_train_losses(models: Sequence[TrainedModel], path: Path) -> None:
     plt.close(fig)
 
 # %% ../nbs/12_demo.ipynb #db894bc5
-def train_models(reports: dict[str, SFTReport], out: Path, size: DemoSize,
-                 echo: Callable[[str], None]) -> list[TrainedModel]:
+def train_logged(plan: TrainPlan,  # the plan
+                 sft_dir: Path,  # its SFT folder
+                 run_dir: Path,  # the training run's folder
+                 seed: int,  # the training seed
+                 label: str,  # what the progress lines call the model
+                 tokens: int,  # the training-token budget the plan spends
+                 echo: Callable[[str], None]) -> TrainedModel:
+    """`train_model`, with a progress line before and after."""
+    echo(f"train {label} (seed {seed}): {plan.examples} examples × {plan.tokens_per_example:.0f} tokens → "
+         f"{plan.steps} steps for {tokens} tokens …")
+    m = train_model(plan, sft_dir, run_dir, seed)
+    echo(f"      {m.tokens} tokens in {m.seconds:.0f} s, loss {m.first_loss:.2f} → {m.last_loss:.2f}, "
+         f"valid {m.valid_loss:.2f}")
+    return m
+
+
+def train_models(out: Path, size: DemoSize, echo: Callable[[str], None]) -> list[TrainedModel]:
     """One model per granularity and training seed, each with the size's token budget."""
     plans = {g: plan_training(out / f"sft_{g}", g, size.train_tokens) for g in GRANULARITIES}
-    models = []
-    for seed in range(size.train_seeds):
-        for g, p in plans.items():
-            echo(f"train {g:>7} (seed {seed}): {reports[g].train} examples × {p.tokens_per_example:.0f} tokens → "
-                 f"{p.steps} steps for {size.train_tokens} tokens …")
-            m = train_model(p, out / f"sft_{g}", out / f"train_{g}_seed{seed}", seed)
-            echo(f"      {m.tokens} tokens in {m.seconds:.0f} s, loss {m.first_loss:.2f} → {m.last_loss:.2f}, "
-                 f"valid {m.valid_loss:.2f}")
-            models.append(m)
-    return models
+    return [train_logged(p, out / f"sft_{g}", out / f"train_{g}_seed{seed}", seed, f"{g:>7}",
+                         size.train_tokens, echo)
+            for seed in range(size.train_seeds) for g, p in plans.items()]
 
 
-def search_line(policy: str, seed: int, rows: list[dict], seconds: float) -> str:
-    """The progress line of one policy's search with one seed."""
+def search_logged(run: PolicyRun, seed: int, theorems: Sequence[tuple[str, str, Theorem]], size: DemoSize,
+                  backends: dict, echo: Callable[[str], None]) -> list[dict]:
+    """`run_policy`, with a progress line of what the search proved and spent."""
+    t0 = time.perf_counter()
+    rows = run_policy(run, seed, theorems, size, backends)
     n, k = len(rows), sum(r["status"] == "proved" for r in rows)
     mean = lambda f: sum(r[f] for r in rows) / max(n, 1)
-    return (f"search {policy:<16} seed {seed}: {k:3d}/{n} proved in {seconds:5.0f} s "
-            f"({mean('expansions'):.1f} expansions, {mean('generated_tokens'):.0f} tokens, {mean('env_calls'):.0f} env calls per theorem)")
+    echo(f"search {run.policy:<16} seed {seed}: {k:3d}/{n} proved in {time.perf_counter() - t0:5.0f} s "
+         f"({mean('expansions'):.1f} expansions, {mean('generated_tokens'):.0f} tokens, {mean('env_calls'):.0f} env calls per theorem)")
+    return rows
 
 
 def search_all(models: list[TrainedModel], theorems: list[tuple[str, str, Theorem]], size: DemoSize,
@@ -486,11 +509,7 @@ def search_all(models: list[TrainedModel], theorems: list[tuple[str, str, Theore
     for t in range(size.train_seeds):
         ms = {m.granularity: m for m in models if m.seed == t}
         runs += [(r, t + s) for s in range(size.search_seeds) for r in demo_policies(ms)]
-    for run, seed in runs:
-        t0 = time.perf_counter()
-        got = run_policy(run, seed, theorems, size, backends)
-        echo(search_line(run.policy, seed, got, time.perf_counter() - t0))
-        rows += got
+    for run, seed in runs: rows += search_logged(run, seed, theorems, size, backends, echo)
     return rows
 
 # %% ../nbs/12_demo.ipynb #11771e70
@@ -531,17 +550,15 @@ def run_demo(out: Path,  # the demo's folder: datasets, models, results, tables
              ) -> dict:
     """Data, training, search and report (and the boundary-rule comparison if asked); the summary."""
     import torch
-    t0, cpu0, inputs = time.perf_counter(), time.process_time(), [corpus_dir() / "trajectories_train.jsonl"]
+    t0, cpu0 = time.perf_counter(), time.process_time()
     torch.set_num_threads(threads)
-    report = LoadReport()
-    trajs = list(iter_trajectories(inputs, report))[:size.trajectories]
-    echo(f"data: loaded {report.summary()}" + (f"; using the first {len(trajs)}" if size.trajectories else ""))
+    trajs, report, inputs = training_trajectories(size, echo)
     reports = build_datasets(trajs, out, inputs)
     echo("data: " + ", ".join(f"{g} {r.train} train / {r.valid} valid" for g, r in reports.items()) + f" → {out}/sft_*")
     plot_stats(dataset_stats(trajs), f"minilean corpus: {report.trajectories} trajectories", figures / "demo_stats.png")
     best = max(trajs, key=lambda t: (goal_changes(t), len(t.steps), t.theorem))
     plot_goal_curve(best, path=figures / "demo_goal_curve.png")
-    models = train_models(reports, out, size, echo)
+    models = train_models(out, size, echo)
     theorems = demo_theorems(size, echo)
     rows = search_all(models, theorems, size, echo)
     notes = [f"{size.name}: {time.perf_counter() - t0:.0f} s wall, {time.process_time() - cpu0:.0f} s CPU in all"]
